@@ -1,0 +1,59 @@
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import type { Request } from 'express';
+import type { ExecutionResult, GraphQLError } from 'graphql';
+import depthLimit from 'graphql-depth-limit';
+import type { Logger } from 'pino';
+import type { KeelConfig } from '../../config/config.js';
+import { AuthService } from '../auth/auth.service.js';
+import { bearerToken, type Principal } from '../auth/principal.js';
+import { correlationIdFrom, type GqlContext } from '../auth/request-context.js';
+import { formatGraphQLError } from '../errors/format-error.js';
+import { costLimitPlugin } from './complexity.js';
+import type { LoaderFactory } from './loaders.js';
+
+interface WsContext {
+  connectionParams?: Record<string, unknown>;
+  extra: { principal?: Principal | null };
+}
+
+/** Apollo + graphql-ws configuration: auth on both transports, limits, and the one error formatter. */
+export function graphqlOptions(config: KeelConfig, auth: AuthService, loaders: LoaderFactory, log: Logger): Omit<ApolloDriverConfig, 'driver'> {
+  return {
+    path: '/graphql',
+    autoSchemaFile: true,
+    sortSchema: true,
+    buildSchemaOptions: { dateScalarMode: 'isoDate', numberScalarMode: 'integer' },
+    playground: false,
+    graphiql: false,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [depthLimit(config.maxQueryDepth)],
+    plugins: [costLimitPlugin(config.maxQueryCost)],
+    formatError: (formatted, error) => formatGraphQLError((error as GraphQLError) ?? formatted, log),
+    context: async (arg: { req?: Request } | WsContext): Promise<GqlContext> => {
+      if ('req' in arg && arg.req) {
+        const req = arg.req as Request & { correlationId?: string };
+        return {
+          principal: await auth.authenticate(bearerToken(req.headers.authorization)),
+          correlationId: req.correlationId ?? correlationIdFrom(req.headers['x-correlation-id']),
+          loaders: loaders.create(true),
+        };
+      }
+      const ws = arg as WsContext;
+      // A subscription lives long: its loaders batch but do not cache, so records stay fresh.
+      return { principal: ws.extra.principal ?? null, correlationId: correlationIdFrom(undefined), loaders: loaders.create(false) };
+    },
+    subscriptions: {
+      'graphql-ws': {
+        path: '/graphql',
+        onConnect: async (connection) => {
+          const ctx = connection as unknown as WsContext;
+          ctx.extra.principal = await auth.authenticate(bearerToken(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization));
+          return true;
+        },
+        onNext: (_ctx: unknown, _id: unknown, _payload: unknown, _args: unknown, result: ExecutionResult) =>
+          result.errors ? { ...result, errors: result.errors.map((e) => formatGraphQLError(e, log)) as unknown as GraphQLError[] } : result,
+      },
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { resolveAdminTokenHash } from './api/auth/admin-token.js';
+import { AppModule } from './app.module.js';
+import type { KeelConfig } from './config/config.js';
+import { createDataSource, type StatementCounter } from './infrastructure/database/data-source.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
+import { runMigrations } from './infrastructure/database/migrate.js';
+import { NestPinoLogger } from './infrastructure/observability/nest-logger.js';
+import { requestLogging } from './infrastructure/observability/request-logging.js';
+
+export interface Keel {
+  app: INestApplication;
+  dataSource: DataSource;
+  databaseUrl: string;
+  /** The port it listens on (useful when PORT=0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface BootOptions {
+  logger: Logger;
+  /** Counts SQL statements, for tests that prove a query costs a fixed number of them. */
+  counter?: StatementCounter;
+}
+
+/** The database Keel uses: DATABASE_URL, or an embedded PostgreSQL in the data directory. */
+export async function openDatabase(config: KeelConfig, log: Logger): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
+  if (config.databaseUrl) return { url: config.databaseUrl };
+  const embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'), log);
+  log.info({ dataDir: config.dataDir }, 'started the embedded PostgreSQL');
+  return { url: embedded.url, embedded };
+}
+
+/** Boots one Keel process: database, migrations, the Nest application for its role, and the HTTP listener. */
+export async function startKeel(config: KeelConfig, options: BootOptions): Promise<Keel> {
+  const log = options.logger;
+  const database = await openDatabase(config, log);
+  const dataSource = createDataSource({ url: database.url, counter: options.counter, applicationName: `keel-${config.role}` });
+  try {
+    await dataSource.initialize();
+    if (config.migrate) await runMigrations(dataSource, log);
+    const adminTokenHash = await resolveAdminTokenHash(config.adminToken, config.dataDir);
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.register({ config, dataSource, databaseUrl: database.url, logger: log, adminTokenHash }),
+      { logger: new NestPinoLogger(log), rawBody: true, bodyParser: true },
+    );
+    app.disable('x-powered-by');
+    app.useBodyParser('json', { limit: '2mb' });
+    app.use(requestLogging(log));
+    await app.listen(config.port, process.env.HOST ?? '0.0.0.0');
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    log.info({ port, role: config.role }, 'keel is listening');
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      dataSource,
+      databaseUrl: database.url,
+      port,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await dataSource.destroy();
+          await database.embedded?.stop();
+        })()),
+    };
+  } catch (err) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    await database.embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+}

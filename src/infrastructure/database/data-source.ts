@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
+
+const distRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Counts statements per process; the DataLoader tests read it to prove a page costs a constant number of queries. */
+export class StatementCounter implements TypeOrmLogger {
+  count = 0;
+  logQuery(): void {
+    this.count++;
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+  counter?: StatementCounter;
+}
+
+/** The one data source definition, used by the app, `npm run migrate` and the tests. Never `synchronize`. */
+export function createDataSource(options: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: [path.join(distRoot, 'migrations', '*.js')],
+    migrationsTableName: 'schema_migrations',
+    logging: options.counter ? ['query'] : false,
+    logger: options.counter,
+    extra: {
+      max: options.poolSize ?? 20,
+      application_name: options.applicationName ?? 'keel',
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+    },
+  });
+}

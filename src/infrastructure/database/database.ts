@@ -1,0 +1,144 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type QueryRunner } from 'typeorm';
+import type { PendingAudit } from '../../audit/audit-entry.js';
+import { newId } from '../../shared/ids.js';
+import type { RequestContext } from '../../shared/context.js';
+import { EVENTS_CHANNEL, type PendingEvent } from '../events/domain-event.js';
+
+export const DATA_SOURCE = Symbol('DATA_SOURCE');
+
+/**
+ * One database transaction with the business change, its audit entries and its outbox
+ * events. Services `emit` and `audit` as they go; both are written by one statement just
+ * before COMMIT, which also takes the event sequence (so the lock on it is held as briefly
+ * as possible) and notifies followers.
+ */
+export class UnitOfWork {
+  private readonly events: PendingEvent[] = [];
+  private readonly audits: PendingAudit[] = [];
+
+  constructor(
+    private readonly runner: QueryRunner,
+    readonly ctx: RequestContext,
+  ) {}
+
+  /** The rows a statement returns (its RETURNING rows for writes). */
+  async query<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return rowsOf<T>(this.runner, sql, params);
+  }
+
+  async one<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    return (await this.query<T>(sql, params))[0];
+  }
+
+  emit(event: PendingEvent): void {
+    this.events.push(event);
+  }
+
+  audit(entry: PendingAudit): void {
+    this.audits.push(entry);
+  }
+
+  /** Writes audit rows and outbox events in one round trip; called last, right before COMMIT. */
+  async flush(): Promise<void> {
+    if (!this.events.length && !this.audits.length) return;
+    const { actor, correlationId, cause } = this.ctx;
+    const audits = this.audits.map((a) => ({
+      id: newId(),
+      action: a.action,
+      entity_type: a.entityType,
+      entity_id: a.entityId,
+      changes: a.changes,
+    }));
+    const events = this.events.map((e, i) => ({
+      ord: i + 1,
+      id: newId(),
+      type: e.type,
+      aggregate_type: e.aggregateType,
+      aggregate_id: e.aggregateId,
+      aggregate_sequence: e.aggregateSequence,
+      payload: e.payload,
+    }));
+    await this.runner.query(
+      `WITH audit AS (
+         INSERT INTO audit_log (id, actor, action, entity_type, entity_id, changes, correlation_id, cause)
+         SELECT a.id, $3, a.action, a.entity_type, a.entity_id, a.changes, $4, $5
+           FROM jsonb_to_recordset($1::jsonb) AS a(id uuid, action text, entity_type text, entity_id uuid, changes jsonb)
+       ),
+       seq AS (
+         UPDATE event_sequence SET last_sequence = last_sequence + jsonb_array_length($2::jsonb)
+          WHERE jsonb_array_length($2::jsonb) > 0
+         RETURNING last_sequence - jsonb_array_length($2::jsonb) AS base
+       ),
+       ins AS (
+         INSERT INTO domain_events (sequence, id, type, aggregate_type, aggregate_id, aggregate_sequence, actor, correlation_id, cause, payload)
+         SELECT seq.base + e.ord, e.id, e.type, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, $3, $4, $5, e.payload
+           FROM seq, jsonb_to_recordset($2::jsonb)
+             AS e(id uuid, type text, aggregate_type text, aggregate_id uuid, aggregate_sequence integer, payload jsonb, ord bigint)
+         RETURNING sequence
+       )
+       SELECT pg_notify('${EVENTS_CHANNEL}', max(sequence)::text) FROM ins HAVING count(*) > 0`,
+      [JSON.stringify(audits), JSON.stringify(events), actor, correlationId, cause ?? null],
+    );
+  }
+}
+
+/** Structured results, so UPDATE ... RETURNING yields its rows like a SELECT does. */
+async function rowsOf<T>(runner: QueryRunner, sql: string, params: unknown[]): Promise<T[]> {
+  return ((await runner.query(sql, params, true)) as { records: T[] }).records;
+}
+
+/** Postgres error codes the services translate into the contract's errors. */
+export const PgError = {
+  UNIQUE_VIOLATION: '23505',
+  CHECK_VIOLATION: '23514',
+  FOREIGN_KEY_VIOLATION: '23503',
+  INVALID_TEXT: '22P02',
+} as const;
+
+export function pgErrorCode(err: unknown): string | undefined {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  return e?.driverError?.code ?? e?.code;
+}
+
+export function pgConstraint(err: unknown): string | undefined {
+  const e = err as { constraint?: string; driverError?: { constraint?: string } };
+  return e?.driverError?.constraint ?? e?.constraint;
+}
+
+@Injectable()
+export class Database {
+  constructor(@Inject(DATA_SOURCE) readonly dataSource: DataSource) {}
+
+  async query<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await rowsOf<T>(runner, sql, params);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async one<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    return (await this.query<T>(sql, params))[0];
+  }
+
+  /** Runs `work` in one transaction; its audit entries and events commit with it or not at all. */
+  async transaction<T>(ctx: RequestContext, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const uow = new UnitOfWork(runner, ctx);
+      const result = await work(uow);
+      await uow.flush();
+      await runner.commitTransaction();
+      return result;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+}

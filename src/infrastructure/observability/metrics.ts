@@ -1,0 +1,40 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process, exposed on GET /metrics. */
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'keel_' });
+
+export const httpRequestDuration = new Histogram({
+  name: 'keel_http_request_duration_seconds',
+  help: 'HTTP request duration by route and status',
+  labelNames: ['method', 'route', 'status'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers: [metricsRegistry],
+});
+
+export const graphqlOperations = new Counter({
+  name: 'keel_graphql_operations_total',
+  help: 'GraphQL operations by type, name and outcome',
+  labelNames: ['type', 'name', 'outcome'],
+  registers: [metricsRegistry],
+});
+
+export const graphqlErrors = new Counter({
+  name: 'keel_graphql_errors_total',
+  help: 'GraphQL errors by extensions.code',
+  labelNames: ['code'],
+  registers: [metricsRegistry],
+});
+
+export const domainEventsPublished = new Counter({
+  name: 'keel_outbox_events_followed_total',
+  help: 'Outbox events read by this process and published to its subscribers',
+  registers: [metricsRegistry],
+});
+
+export const outboxPublishLag = new Histogram({
+  name: 'keel_outbox_publish_lag_seconds',
+  help: 'Time from an outbox event to its publication to this process\'s subscribers',
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+  registers: [metricsRegistry],
+});

@@ -1,0 +1,66 @@
+import { ValidationError } from './errors.js';
+
+/** Relay-style page request: `first` 1..250 (default 50), `after` an opaque cursor. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Page<T> {
+  nodes: T[];
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** Counted only when a client asks for it (a getter, so unrequested counts cost nothing). */
+  readonly totalCount: Promise<number>;
+}
+
+/** A keyset position: the sort key of the last row seen and its id, which breaks ties. */
+export interface Keyset {
+  key: string;
+  id: string;
+}
+
+export const MAX_PAGE = 250;
+export const DEFAULT_PAGE = 50;
+
+export function pageSize(args: PageArgs): number {
+  const first = args.first ?? DEFAULT_PAGE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) {
+    throw ValidationError.of('first', `must be between 1 and ${MAX_PAGE}`);
+  }
+  return first;
+}
+
+export function encodeCursor(position: Keyset): string {
+  return Buffer.from(JSON.stringify([position.key, position.id])).toString('base64url');
+}
+
+export function decodeCursor(after: string | null | undefined): Keyset | undefined {
+  if (after === undefined || after === null) return undefined;
+  try {
+    const [key, id] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
+    if (typeof key === 'string' && typeof id === 'string') return { key, id };
+  } catch {
+    // falls through to the error below
+  }
+  throw ValidationError.of('after', 'is not a cursor this API issued');
+}
+
+/**
+ * Builds a page from rows fetched with LIMIT first + 1 (the extra row only tells whether
+ * there is a next page).
+ */
+export function toPage<T>(rows: T[], first: number, positionOf: (row: T) => Keyset, count: () => Promise<number>): Page<T> {
+  const hasNextPage = rows.length > first;
+  const nodes = hasNextPage ? rows.slice(0, first) : rows;
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(positionOf(node)), node }));
+  let counted: Promise<number> | undefined;
+  return {
+    nodes,
+    edges,
+    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    get totalCount() {
+      return (counted ??= count());
+    },
+  };
+}
