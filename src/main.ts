@@ -1,4 +1,4 @@
-import { startKeel } from './bootstrap.js';
+import { startKeel, type Keel } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './infrastructure/observability/logger.js';
 
@@ -6,18 +6,17 @@ const log = createLogger();
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const keel = await startKeel(config, { logger: log });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: no new work, finishing what is in flight');
+  let keel: Keel | undefined;
+  let stopSignal: string | undefined;
+
+  const stop = (): void => {
+    log.info({ signal: stopSignal }, 'shutting down: no new work, finishing what is in flight');
     const force = setTimeout(() => {
       log.error('shutdown took too long; exiting');
       process.exit(1);
     }, config.shutdownGraceSeconds * 1000 + 5000);
     force.unref();
-    keel.close().then(
+    keel!.close().then(
       () => {
         log.info('stopped');
         process.exit(0);
@@ -28,8 +27,17 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // Registered before start-up so that a signal during boot still ends in an orderly stop.
+  const onSignal = (signal: string) => {
+    if (stopSignal) return;
+    stopSignal = signal;
+    if (keel) stop();
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+
+  keel = await startKeel(config, { logger: log });
+  if (stopSignal) stop();
 }
 
 main().catch((err: unknown) => {

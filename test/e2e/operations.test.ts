@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createDataSource } from '../../src/infrastructure/database/data-source.js';
+import { runMigrations } from '../../src/infrastructure/database/migrate.js';
+import { createLogger } from '../../src/infrastructure/observability/logger.js';
+import { emptyDatabase, freshDatabase, sql } from '../helpers/database.js';
+import { ADMIN_TOKEN, spawnKeel, type KeelProcess } from '../helpers/keel.js';
+
+let databaseUrl: string;
+let keel: KeelProcess;
+
+before(async () => {
+  databaseUrl = await freshDatabase();
+  keel = await spawnKeel(databaseUrl, { KEEL_MIGRATE: 'false' });
+});
+after(() => keel?.stop());
+
+test('migrations apply to an empty database, twice without harm', async () => {
+  const url = await emptyDatabase();
+  for (let run = 0; run < 2; run++) {
+    const dataSource = createDataSource({ url, poolSize: 2 });
+    await dataSource.initialize();
+    await runMigrations(dataSource, createLogger('silent'));
+    assert.equal((await dataSource.showMigrations()), false, 'nothing pending');
+    await dataSource.destroy();
+  }
+  const tables = (await sql<{ table_name: string }>(url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`)).map((t) => t.table_name);
+  for (const table of ['customers', 'products', 'locations', 'inventory_levels', 'stock_movements', 'orders', 'order_lines', 'shipments', 'invoices', 'payments', 'domain_events', 'audit_log', 'api_keys']) {
+    assert.ok(tables.includes(table), `${table} exists`);
+  }
+});
+
+test('GET /health answers 200 with the database status', async () => {
+  const res = await fetch(`${keel.url}/health`);
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { status: string };
+  assert.equal(body.status, 'ok');
+});
+
+test('GET /metrics serves Prometheus text with Keel metrics', async () => {
+  await keel.gql(`{ locations { id } }`);
+  const res = await fetch(`${keel.url}/metrics`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+  const text = await res.text();
+  assert.match(text, /keel_http_request_duration_seconds_bucket\{/);
+  assert.match(text, /keel_process_resident_memory_bytes/);
+});
+
+test('logs are JSON lines and carry no tokens, secrets or customer e-mails', async () => {
+  const email = 'very.private.person@example.org';
+  await keel.ok(`mutation($e: String) { createCustomer(input: { name: "Private", email: $e, currency: "EUR" }) { id } }`, { e: email });
+  // A failing request whose variables hold the e-mail, and one with a bad token.
+  await keel.gql(`mutation($e: String) { createCustomer(input: { name: "", email: $e, currency: "EUR" }) { id } }`, { e: email });
+  await keel.gql(`{ locations { id } }`, {}, 'keel_key_not-a-real-token-value');
+  await new Promise((r) => setTimeout(r, 200));
+  const out = keel.output();
+  const lines = out.split('\n').filter((l) => l.trim());
+  assert.ok(lines.length > 3);
+  for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
+  assert.ok(out.includes('"correlationId"'), 'request lines carry a correlation id');
+  assert.ok(!out.includes(email), 'no customer e-mail in the logs');
+  assert.ok(!out.includes(ADMIN_TOKEN), 'no admin token in the logs');
+  assert.ok(!out.includes('not-a-real-token-value'), 'no presented token in the logs');
+});
+
+test('an unexpected failure is masked as INTERNAL_SERVER_ERROR, never a stack trace', async () => {
+  // Dropping a table the resolver needs makes the query fail inside the server.
+  const url = await freshDatabase();
+  const broken = await spawnKeel(url, { KEEL_MIGRATE: 'false' });
+  try {
+    await sql(url, 'DROP TABLE api_keys');
+    const result = await broken.gql(`{ apiKeys { id } }`);
+    assert.equal(result.errors?.[0].extensions.code, 'INTERNAL_SERVER_ERROR');
+    assert.equal(result.errors?.[0].message, 'Internal server error');
+    assert.ok(!JSON.stringify(result).includes('api_keys'), 'no SQL detail leaks to the client');
+  } finally {
+    await broken.stop();
+  }
+});
+
+test('KEEL_ROLE=worker serves health and metrics but no API', async () => {
+  const worker = await spawnKeel(databaseUrl, { KEEL_ROLE: 'worker', KEEL_MIGRATE: 'false' });
+  try {
+    assert.equal((await fetch(`${worker.url}/health`)).status, 200);
+    const res = await fetch(`${worker.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ locations { id } }"}' });
+    assert.equal(res.status, 404);
+  } finally {
+    assert.equal(await worker.stop('SIGTERM'), 0);
+  }
+});
+
+test('SIGTERM stops taking work, finishes in flight, and exits 0', async () => {
+  const instance = await spawnKeel(databaseUrl, { KEEL_MIGRATE: 'false' });
+  const inflight = instance.gql(`mutation { createLocation(input: { code: "LATE", name: "Late" }) { code } }`);
+  await new Promise((r) => setTimeout(r, 5));
+  const code = await instance.stop('SIGTERM');
+  assert.equal(code, 0);
+  const result = await inflight.catch(() => undefined);
+  // Either the request finished before the server closed, or it never started: never half-written.
+  const rows = await sql(databaseUrl, `SELECT count(*)::int AS n FROM locations WHERE code = 'LATE'`);
+  if (result?.data) assert.equal(rows[0].n, 1);
+  assert.match(instance.output(), /"msg":"stopped"/);
+});
