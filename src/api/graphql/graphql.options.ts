@@ -36,12 +36,18 @@ export function graphqlOptions(config: KeelConfig, auth: AuthService, loaders: L
         return {
           principal: await auth.authenticate(bearerToken(req.headers.authorization)),
           correlationId: req.correlationId ?? correlationIdFrom(req.headers['x-correlation-id']),
-          loaders: loaders.create(true),
+          loaders: loaders.create(),
         };
       }
       const ws = arg as WsContext;
-      // A subscription lives long: its loaders batch but do not cache, so records stay fresh.
-      return { principal: ws.extra.principal ?? null, correlationId: correlationIdFrom(undefined), loaders: loaders.create(false) };
+      // A getter, so each event's execution uses the current shared set (see forSubscriptions).
+      return {
+        principal: ws.extra.principal ?? null,
+        correlationId: correlationIdFrom(undefined),
+        get loaders() {
+          return loaders.forSubscriptions();
+        },
+      };
     },
     subscriptions: {
       'graphql-ws': {

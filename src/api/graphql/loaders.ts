@@ -26,14 +26,13 @@ export class EntityLoader<T extends { id: string }> {
   constructor(
     private readonly entity: string,
     fetch: (ids: readonly string[]) => Promise<T[]>,
-    cache: boolean,
   ) {
     this.loader = new DataLoader(
       async (ids) => {
         const byId = new Map((await fetch(ids)).map((row) => [row.id, row]));
         return ids.map((id) => byId.get(id) ?? null);
       },
-      { cache, maxBatchSize: 1000 },
+      { maxBatchSize: 1000 },
     );
   }
 
@@ -50,14 +49,14 @@ export class EntityLoader<T extends { id: string }> {
 }
 
 /** Loads the children of many parents in one query, grouped by `parentOf`. */
-function childLoader<T>(fetch: (ids: readonly string[]) => Promise<T[]>, parentOf: (row: T) => string, cache: boolean) {
+function childLoader<T>(fetch: (ids: readonly string[]) => Promise<T[]>, parentOf: (row: T) => string) {
   return new DataLoader<string, T[]>(
     async (ids) => {
       const groups = new Map<string, T[]>(ids.map((id) => [id, []]));
       for (const row of await fetch(ids)) groups.get(parentOf(row))?.push(row);
       return ids.map((id) => groups.get(id)!);
     },
-    { cache, maxBatchSize: 1000 },
+    { maxBatchSize: 1000 },
   );
 }
 
@@ -78,8 +77,13 @@ export interface Loaders {
   paymentsByInvoice: DataLoader<string, Payment[]>;
 }
 
+/** How long subscription payloads may show a cached product, location or order. */
+const SUBSCRIPTION_CACHE_MS = 1000;
+
 @Injectable()
 export class LoaderFactory {
+  private subscriptionLoaders: { loaders: Loaders; createdAt: number } | undefined;
+
   constructor(
     private readonly customers: CustomerService,
     private readonly products: ProductService,
@@ -92,24 +96,35 @@ export class LoaderFactory {
   ) {}
 
   /**
-   * `cache: false` for long-lived contexts (a graphql-ws connection lives for hours), where a
-   * cached record would go stale; batching still applies.
+   * Loaders shared by every subscriber of this process: when an event fans out to a
+   * thousand subscribers, their product and location lookups batch into one query. The
+   * set is replaced every second, so a long-lived subscription never shows stale records
+   * for longer than that.
    */
-  create(cache = true): Loaders {
+  forSubscriptions(): Loaders {
+    const now = Date.now();
+    if (!this.subscriptionLoaders || now - this.subscriptionLoaders.createdAt > SUBSCRIPTION_CACHE_MS) {
+      this.subscriptionLoaders = { loaders: this.create(), createdAt: now };
+    }
+    return this.subscriptionLoaders.loaders;
+  }
+
+  /** Per-request loaders: batch and cache for the length of one HTTP request. */
+  create(): Loaders {
     return {
-      customer: new EntityLoader('Customer', (ids) => this.customers.byIds(ids), cache),
-      product: new EntityLoader('Product', (ids) => this.products.byIds(ids), cache),
-      location: new EntityLoader('Location', (ids) => this.locations.byIds(ids), cache),
-      order: new EntityLoader('Order', (ids) => this.orders.byIds(ids), cache),
-      invoice: new EntityLoader('Invoice', (ids) => this.invoices.byIds(ids), cache),
-      payment: new EntityLoader('Payment', (ids) => this.payments.byIds(ids), cache),
-      inventoryByProduct: childLoader((ids) => this.inventory.levelsByProductIds(ids), (l) => l.productId, cache),
-      linesByOrder: childLoader((ids) => this.orders.linesByOrderIds(ids), (l) => l.orderId, cache),
-      shipmentsByOrder: childLoader((ids) => this.shipments.byOrderIds(ids), (s) => s.orderId, cache),
-      linesByShipment: childLoader((ids) => this.shipments.linesByShipmentIds(ids), (l) => l.shipmentId, cache),
-      invoicesByOrder: childLoader((ids) => this.invoices.byOrderIds(ids), (i) => i.orderId, cache),
-      linesByInvoice: childLoader((ids) => this.invoices.linesByInvoiceIds(ids), (l) => l.invoiceId, cache),
-      paymentsByInvoice: childLoader((ids) => this.payments.byInvoiceIds(ids), (p) => p.invoiceId, cache),
+      customer: new EntityLoader('Customer', (ids) => this.customers.byIds(ids)),
+      product: new EntityLoader('Product', (ids) => this.products.byIds(ids)),
+      location: new EntityLoader('Location', (ids) => this.locations.byIds(ids)),
+      order: new EntityLoader('Order', (ids) => this.orders.byIds(ids)),
+      invoice: new EntityLoader('Invoice', (ids) => this.invoices.byIds(ids)),
+      payment: new EntityLoader('Payment', (ids) => this.payments.byIds(ids)),
+      inventoryByProduct: childLoader((ids) => this.inventory.levelsByProductIds(ids), (l) => l.productId),
+      linesByOrder: childLoader((ids) => this.orders.linesByOrderIds(ids), (l) => l.orderId),
+      shipmentsByOrder: childLoader((ids) => this.shipments.byOrderIds(ids), (s) => s.orderId),
+      linesByShipment: childLoader((ids) => this.shipments.linesByShipmentIds(ids), (l) => l.shipmentId),
+      invoicesByOrder: childLoader((ids) => this.invoices.byOrderIds(ids), (i) => i.orderId),
+      linesByInvoice: childLoader((ids) => this.invoices.linesByInvoiceIds(ids), (l) => l.invoiceId),
+      paymentsByInvoice: childLoader((ids) => this.payments.byInvoiceIds(ids), (p) => p.invoiceId),
     };
   }
 }
