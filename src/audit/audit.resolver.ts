@@ -7,7 +7,7 @@ import { JsonScalar } from '../api/graphql/scalars.js';
 import { Database } from '../infrastructure/database/database.js';
 import { ValidationError } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../shared/pagination.js';
+import { decodeCursor, keysetOf, pageSize, timestampKey, toPage, type Keyed, type Page, type PageArgs } from '../shared/pagination.js';
 import { validateInput } from '../shared/validation.js';
 
 @ObjectType()
@@ -52,14 +52,14 @@ export class AuditService {
     const filterSql = where.length ? where.join(' AND ') : 'true';
     const filterParams = [...params];
     if (after) where.push(`(a.at, a.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<AuditEntry>(
+    const rows = await this.db.query<Keyed<AuditEntry>>(
       `SELECT a.id, a.at, a.actor, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId", a.changes,
-              a.correlation_id AS "correlationId", a.cause
+              a.correlation_id AS "correlationId", a.cause, ${timestampKey('a.at')} AS "cursorKey"
          FROM audit_log a WHERE ${where.length ? where.join(' AND ') : 'true'}
         ORDER BY a.at DESC, a.id DESC LIMIT ${first + 1}`,
       params,
     );
-    return toPage(rows, first, (a) => ({ key: a.at.toISOString(), id: a.id }), async () => {
+    return toPage(rows, first, keysetOf, async () => {
       const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM audit_log a WHERE ${filterSql}`, filterParams);
       return count;
     });

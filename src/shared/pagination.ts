@@ -1,4 +1,5 @@
 import { ValidationError } from './errors.js';
+import { isUuid } from './ids.js';
 
 /** Relay-style page request: `first` 1..250 (default 50), `after` an opaque cursor. */
 export interface PageArgs {
@@ -35,11 +36,39 @@ export function encodeCursor(position: Keyset): string {
   return Buffer.from(JSON.stringify([position.key, position.id])).toString('base64url');
 }
 
+/** Every list is ordered by a timestamp: cursor keys are UTC ISO timestamps, to the microsecond. */
+const TIMESTAMP_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+/** A real calendar time (Date would quietly turn February 30 into March 1; PostgreSQL refuses it). */
+function isTimestampKey(key: string): boolean {
+  if (!TIMESTAMP_KEY.test(key)) return false;
+  const parsed = new Date(key);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 19) === key.slice(0, 19);
+}
+
+/**
+ * SQL for a timestamp column as a cursor key. Keys come from the database to the
+ * microsecond: a JS Date keeps only milliseconds, and a truncated key skips the rows
+ * between the truncated and the real time.
+ */
+export function timestampKey(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
+/** A listed row carrying its cursor key, selected as `${timestampKey(column)} AS "cursorKey"`. */
+export type Keyed<T> = T & { cursorKey: string; id: string };
+
+export const keysetOf = (row: { cursorKey: string; id: string }): Keyset => ({ key: row.cursorKey, id: row.id });
+
 export function decodeCursor(after: string | null | undefined): Keyset | undefined {
   if (after === undefined || after === null) return undefined;
   try {
-    const [key, id] = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown[];
-    if (typeof key === 'string' && typeof id === 'string') return { key, id };
+    const position = JSON.parse(Buffer.from(after, 'base64url').toString('utf8')) as unknown;
+    // Checked here, so a forged cursor is the client's mistake rather than a database error.
+    if (Array.isArray(position) && position.length === 2) {
+      const [key, id] = position as unknown[];
+      if (typeof key === 'string' && isTimestampKey(key) && isUuid(id)) return { key, id };
+    }
   } catch {
     // falls through to the error below
   }

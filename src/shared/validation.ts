@@ -90,3 +90,8 @@ export function IsAmount(opts: { min?: number; places?: number; positive?: boole
 export function IsRate(options?: ValidationOptions) {
   return decimalRule('isRate', (d) => d.gte(0) && d.lt(1) && d.decimalPlaces() <= 6, 'must be a fraction from 0 up to 1 (e.g. "0.0825") with at most 6 decimal places', options);
 }
+
+/** A free-text `reason` argument: it is copied into the audit log and the event payload, so it is bounded like other text. */
+export function validateReason(reason: string | null | undefined, path = 'reason'): void {
+  if (reason != null && (reason.length < 1 || reason.length > 200)) throw ValidationError.of(path, 'must be 1 to 200 characters');
+}

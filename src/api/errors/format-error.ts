@@ -1,6 +1,7 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { ErrorCode, KeelError, type FieldError } from '../../shared/errors.js';
+import { literalPath } from '../graphql/literal-path.js';
 import { maskSecrets } from '../../infrastructure/observability/logger.js';
 import { graphqlErrors } from '../../infrastructure/observability/metrics.js';
 
@@ -19,15 +20,41 @@ const REQUEST_ERROR_CODES = new Set([
 const VARIABLE_ERROR = /^Variable "\$(\w+)" got invalid value .*?(?: at "([^"]+)")?; (.*)$/s;
 const FIELD_NOT_PROVIDED = /^Variable "\$(\w+)" of required type .* was not provided\.$/;
 
+/** graphql-js names a missing or unknown input field in the message, not in the path: it belongs in the path. */
+const NAMED_FIELD = /^Field "(?:\w+\.)?(\w+)" (?:of required type|is not defined by type)/;
+
+function withNamedField(path: string, reason: string): string {
+  const field = NAMED_FIELD.exec(reason)?.[1];
+  return field ? `${path}.${field}` : path;
+}
+
 function fieldsFromVariableError(message: string): FieldError[] | undefined {
   const invalid = VARIABLE_ERROR.exec(message);
   if (invalid) {
-    const [, variable, at, reason] = invalid;
-    return [{ path: at ?? variable, message: reason.replace(/^Expected value of type .*?, found .*?; /s, '') }];
+    const [, variable, at, rawReason] = invalid;
+    const reason = rawReason.replace(/^Expected value of type .*?, found .*?; /s, '');
+    return [{ path: withNamedField(at ?? variable, reason), message: reason }];
   }
   const missing = FIELD_NOT_PROVIDED.exec(message);
   if (missing) return [{ path: missing[1], message: 'is required' }];
   return undefined;
+}
+
+const VALUE_KINDS: ReadonlySet<string> = new Set([
+  Kind.INT, Kind.FLOAT, Kind.STRING, Kind.BOOLEAN, Kind.NULL, Kind.ENUM, Kind.LIST, Kind.OBJECT, Kind.OBJECT_FIELD,
+]);
+
+/**
+ * A literal argument value its type refused during validation (`quantity: 1.5`,
+ * `unitPrice: "abc"`): the same mistake as a bad variable, so reported the same way.
+ */
+function literalFieldError(original: unknown): FieldError | undefined {
+  if (!(original instanceof GraphQLError) || original.nodes?.length !== 1 || !VALUE_KINDS.has(original.nodes[0].kind)) return undefined;
+  const node = original.nodes[0];
+  // Outside an argument (a variable's default value) there is no field path: say where it is.
+  const path = literalPath(node) ?? `literal at line ${node.loc?.startToken.line}, column ${node.loc?.startToken.column}`;
+  // An object missing a field is reported on the object; the field it lacks belongs in the path.
+  return { path: node.kind === Kind.OBJECT ? withNamedField(path, original.message) : path, message: original.message };
 }
 
 function originalOf(error: unknown): unknown {
@@ -51,13 +78,15 @@ export function formatGraphQLError(error: GraphQLError | GraphQLFormattedError, 
     else if (Object.keys(original.details).length) Object.assign(extensions, original.details);
     formatted = { message: original.message, locations: base.locations, path: base.path, extensions };
   } else {
-    // A scalar refusing a literal says BAD_USER_INPUT on the original error; Apollo wraps it as a validation error.
+    // A literal refused by its type (a scalar, an enum, a missing input field) arrives as a validation error.
+    // A scalar may also say BAD_USER_INPUT itself, with or without its own fields.
+    const literal = literalFieldError(original);
     const scalarRefusal = original instanceof GraphQLError && original.extensions?.code === 'BAD_USER_INPUT' ? original : undefined;
-    const code = scalarRefusal ? 'BAD_USER_INPUT' : ((base.extensions?.code as string | undefined) ?? (original instanceof GraphQLError ? (original.extensions?.code as string) : undefined));
+    const code = literal || scalarRefusal ? 'BAD_USER_INPUT' : ((base.extensions?.code as string | undefined) ?? (original instanceof GraphQLError ? (original.extensions?.code as string) : undefined));
     if (code && REQUEST_ERROR_CODES.has(code)) {
       const extensions: Record<string, unknown> = { code };
       if (code === 'BAD_USER_INPUT') {
-        extensions.fields = scalarRefusal?.extensions.fields ?? base.extensions?.fields ?? fieldsFromVariableError(base.message) ?? [];
+        extensions.fields = literal ? [literal] : (scalarRefusal?.extensions.fields ?? base.extensions?.fields ?? fieldsFromVariableError(base.message) ?? []);
       }
       formatted = { message: base.message, locations: base.locations, path: base.path, extensions };
     } else if (!code && original instanceof GraphQLError && !original.originalError && !(error instanceof GraphQLError && error.path)) {

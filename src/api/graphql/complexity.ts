@@ -1,5 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import {
+  execute, GraphQLError, Kind, specifiedRules, subscribe, validate,
+  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule,
+} from 'graphql';
+import depthLimit from 'graphql-depth-limit';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE } from '../../shared/pagination.js';
 
@@ -7,15 +11,50 @@ import { DEFAULT_PAGE } from '../../shared/pagination.js';
 const ASSUMED_LIST_LENGTH = 10;
 
 /** A field costs 1 plus its children, multiplied by how many items it may return. */
-const estimator: ComplexityEstimator = ({ args, childComplexity, field }) => {
+const estimator: ComplexityEstimator = ({ args, childComplexity, field, type }) => {
   const typeName = String(field.type);
   if (typeName.endsWith('Connection') || typeName.endsWith('Connection!')) {
     const first = typeof args.first === 'number' ? args.first : DEFAULT_PAGE;
     return 1 + Math.max(first, 1) * Math.max(childComplexity, 1);
   }
+  // A connection's nodes and edges are its page, already multiplied by `first` above.
+  if (type.name.endsWith('Connection') && (field.name === 'nodes' || field.name === 'edges')) return 1 + childComplexity;
   if (typeName.startsWith('[')) return 1 + ASSUMED_LIST_LENGTH * childComplexity;
   return 1 + childComplexity;
 };
+
+function isVariableError(err: unknown): boolean {
+  return err instanceof GraphQLError && err.nodes?.length === 1 && err.nodes[0].kind === Kind.VARIABLE_DEFINITION;
+}
+
+/**
+ * The refusal for an operation whose estimated cost is above `maximum`, or undefined when
+ * it is within it. Bad variables are left to execution, which refuses them before any
+ * resolver runs as BAD_USER_INPUT naming the field (reporting them here would lose that).
+ */
+export function costRefusal(
+  maximum: number,
+  op: { schema: GraphQLSchema; document: DocumentNode; variables?: Record<string, unknown> | null; operationName?: string | null },
+): GraphQLError | undefined {
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema: op.schema,
+      query: op.document,
+      operationName: op.operationName ?? undefined,
+      variables: op.variables ?? {},
+      estimators: [estimator],
+    });
+  } catch (err) {
+    if (isVariableError(err)) return undefined;
+    throw err;
+  }
+  if (cost <= maximum) return undefined;
+  // 400: the request is refused as written, like any other invalid query (a plugin error is 500 by default).
+  return new GraphQLError(`Query cost ${cost} exceeds the limit of ${maximum}: ask for fewer items or fewer nested fields`, {
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, maximumCost: maximum, http: { status: 400 } },
+  });
+}
 
 /** Refuses an operation whose estimated cost is above `maximum` before any resolver runs. */
 export function costLimitPlugin(maximum: number): ApolloServerPlugin {
@@ -23,20 +62,43 @@ export function costLimitPlugin(maximum: number): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operationName, schema }) {
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [estimator],
-          });
-          if (cost > maximum) {
-            throw new GraphQLError(`Query cost ${cost} exceeds the limit of ${maximum}: ask for fewer items or fewer nested fields`, {
-              extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, maximumCost: maximum },
-            });
-          }
+          const refusal = costRefusal(maximum, { schema, document, variables: request.variables, operationName });
+          if (refusal) throw refusal;
         },
       };
     },
   };
+}
+
+/**
+ * The same limits for operations sent over graphql-ws, which validates and executes them
+ * itself (Apollo's validation rules and plugins never see them).
+ */
+export function wsLimits(maxDepth: number, maxCost: number) {
+  const rules = [...specifiedRules, depthLimitRule(maxDepth)];
+  const limited =
+    <R>(run: (args: ExecutionArgs) => R) =>
+    (args: ExecutionArgs): R | ExecutionResult => {
+      const refusal = costRefusal(maxCost, { schema: args.schema, document: args.document, variables: args.variableValues, operationName: args.operationName });
+      return refusal ? { errors: [refusal] } : run(args);
+    };
+  return {
+    validate: (schema: GraphQLSchema, document: DocumentNode) => validate(schema, document, rules),
+    execute: limited(execute),
+    subscribe: limited(subscribe),
+  };
+}
+
+/** graphql-depth-limit, with a message that says what to change (its own quotes the operation name: '' when anonymous). */
+export function depthLimitRule(maximum: number): ValidationRule {
+  const rule = depthLimit(maximum);
+  return (context) =>
+    rule(
+      Object.create(context, {
+        reportError: {
+          value: (error: GraphQLError) =>
+            context.reportError(new GraphQLError(`Query is nested deeper than the limit of ${maximum} levels: ask for fewer nested fields`, { nodes: error.nodes })),
+        },
+      }),
+    );
 }

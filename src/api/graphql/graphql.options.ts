@@ -1,14 +1,13 @@
 import type { ApolloDriverConfig } from '@nestjs/apollo';
 import type { Request } from 'express';
 import type { ExecutionResult, GraphQLError } from 'graphql';
-import depthLimit from 'graphql-depth-limit';
 import type { Logger } from 'pino';
 import type { KeelConfig } from '../../config/config.js';
 import { AuthService } from '../auth/auth.service.js';
 import { bearerToken, type Principal } from '../auth/principal.js';
 import { correlationIdFrom, type GqlContext } from '../auth/request-context.js';
 import { formatGraphQLError } from '../errors/format-error.js';
-import { costLimitPlugin } from './complexity.js';
+import { costLimitPlugin, depthLimitRule, wsLimits } from './complexity.js';
 import type { LoaderFactory } from './loaders.js';
 
 interface WsContext {
@@ -27,7 +26,7 @@ export function graphqlOptions(config: KeelConfig, auth: AuthService, loaders: L
     graphiql: false,
     introspection: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: [depthLimit(config.maxQueryDepth)],
+    validationRules: [depthLimitRule(config.maxQueryDepth)],
     plugins: [costLimitPlugin(config.maxQueryCost)],
     formatError: (formatted, error) => formatGraphQLError((error as GraphQLError) ?? formatted, log),
     context: async (arg: { req?: Request } | WsContext): Promise<GqlContext> => {
@@ -52,6 +51,7 @@ export function graphqlOptions(config: KeelConfig, auth: AuthService, loaders: L
     subscriptions: {
       'graphql-ws': {
         path: '/graphql',
+        ...wsLimits(config.maxQueryDepth, config.maxQueryCost),
         onConnect: async (connection) => {
           const ctx = connection as unknown as WsContext;
           ctx.extra.principal = await auth.authenticate(bearerToken(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization));

@@ -20,12 +20,8 @@ export const DecimalScalar = new GraphQLScalarType<Decimal, string>({
   },
   parseLiteral(ast) {
     if (ast.kind !== Kind.STRING || !isDecimalString(ast.value)) {
-      const line = ast.loc?.startToken.line;
-      const column = ast.loc?.startToken.column;
-      const where = line ? `literal at line ${line}, column ${column}` : 'literal';
-      throw new GraphQLError('must be a decimal number written as a string, e.g. "19.99"', {
-        extensions: { code: 'BAD_USER_INPUT', fields: [{ path: where, message: 'must be a decimal number written as a string, e.g. "19.99"' }] },
-      });
+      // The error formatter names the field from the node's place in the document.
+      throw new GraphQLError('must be a decimal number written as a string, e.g. "19.99"', { nodes: ast, extensions: { code: 'BAD_USER_INPUT' } });
     }
     return money(ast.value);
   },

@@ -4,7 +4,7 @@ import { Database, PgError, pgConstraint, pgErrorCode, type UnitOfWork } from '.
 import type { RequestContext } from '../../shared/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { newId, isUuid } from '../../shared/ids.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../../shared/pagination.js';
+import { decodeCursor, keysetOf, pageSize, timestampKey, toPage, type Keyed, type Page, type PageArgs } from '../../shared/pagination.js';
 import { validateInput } from '../../shared/validation.js';
 import { CreateCustomerInput, CustomerFilter, UpdateCustomerInput } from './customer.inputs.js';
 import type { Customer } from './customer.model.js';
@@ -53,12 +53,12 @@ export class CustomerService {
     const filterSql = where.length ? where.join(' AND ') : 'true';
     const filterParams = [...params];
     if (after) where.push(`(c.created_at, c.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<Customer>(
-      `SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE ${where.length ? where.join(' AND ') : 'true'}
+    const rows = await this.db.query<Keyed<Customer>>(
+      `SELECT ${CUSTOMER_COLUMNS}, ${timestampKey('c.created_at')} AS "cursorKey" FROM customers c WHERE ${where.length ? where.join(' AND ') : 'true'}
         ORDER BY c.created_at DESC, c.id DESC LIMIT ${first + 1}`,
       params,
     );
-    return toPage(rows, first, (c) => ({ key: c.createdAt.toISOString(), id: c.id }), async () => {
+    return toPage(rows, first, keysetOf, async () => {
       const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM customers c WHERE ${filterSql}`, filterParams);
       return count;
     });

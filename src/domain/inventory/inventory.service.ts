@@ -111,7 +111,9 @@ export class InventoryService {
     return this.db.transaction(ctx, async (uow) => {
       const { product, location } = await this.target(uow, cmd);
       await this.ensureLevels(uow, [product.id], location.id);
-      await this.move(uow, location.id, [{ productId: product.id, onHandDelta: cmd.quantity, reservedDelta: 0 }], { reason: cmd.reason ?? 'received' });
+      const reason = cmd.reason ?? 'received';
+      const [moved] = await this.move(uow, location.id, [{ productId: product.id, onHandDelta: cmd.quantity, reservedDelta: 0 }], { reason });
+      this.audit(uow, 'inventory.received', product, location, moved, reason);
       return this.level(uow, product.id, location.id);
     });
   }
@@ -129,6 +131,7 @@ export class InventoryService {
           { onHand: level.onHand, reserved: level.reserved },
         );
       }
+      this.audit(uow, 'inventory.adjusted', product, location, moved[0], cmd.reason);
       return this.level(uow, product.id, location.id);
     });
   }
@@ -183,6 +186,19 @@ export class InventoryService {
       });
     }
     return rows;
+  }
+
+  /**
+   * A stock change made directly (not by an order or a shipment, whose own entries cover
+   * it), recorded against the product: InventoryLevel has no id clients can filter on.
+   */
+  private audit(uow: UnitOfWork, action: string, product: Product, location: Location, moved: MovedRow, reason: string): void {
+    uow.audit({
+      action,
+      entityType: 'Product',
+      entityId: product.id,
+      changes: { onHand: { before: moved.onHand - moved.onHandDelta, after: moved.onHand }, location: location.code, reason },
+    });
   }
 
   /** What is free at a location for the given products, for explaining a shortage. */

@@ -4,8 +4,8 @@ import type { RequestContext } from '../../shared/context.js';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
 import { cents, formatDecimal, money, sum, ZERO } from '../../shared/money.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../../shared/pagination.js';
-import { validateInput } from '../../shared/validation.js';
+import { decodeCursor, keysetOf, pageSize, timestampKey, toPage, type Keyed, type Page, type PageArgs } from '../../shared/pagination.js';
+import { validateInput, validateReason } from '../../shared/validation.js';
 import { OrderService } from '../order/order.service.js';
 import { OrderStatus } from '../order/order.state-machine.js';
 import { InvoiceFilter, type Invoice, type InvoiceLine } from './invoice.model.js';
@@ -56,12 +56,12 @@ export class InvoiceService {
     const filterSql = where.length ? where.join(' AND ') : 'true';
     const filterParams = [...params];
     if (after) where.push(`(i.issued_at, i.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<Invoice>(
-      `SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE ${where.length ? where.join(' AND ') : 'true'}
+    const rows = await this.db.query<Keyed<Invoice>>(
+      `SELECT ${INVOICE_COLUMNS}, ${timestampKey('i.issued_at')} AS "cursorKey" FROM invoices i WHERE ${where.length ? where.join(' AND ') : 'true'}
         ORDER BY i.issued_at DESC, i.id DESC LIMIT ${first + 1}`,
       params,
     );
-    return toPage(rows, first, (i) => ({ key: i.issuedAt.toISOString(), id: i.id }), async () => {
+    return toPage(rows, first, keysetOf, async () => {
       const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM invoices i WHERE ${filterSql}`, filterParams);
       return count;
     });
@@ -146,6 +146,7 @@ export class InvoiceService {
   /** Voids an invoice without payments: its units can be invoiced again and the customer's balance drops back. */
   async void(ctx: RequestContext, id: string, reason?: string | null): Promise<Invoice> {
     if (!isUuid(id)) throw ValidationError.of('id', 'must be a UUID');
+    validateReason(reason);
     return this.db.transaction(ctx, async (uow) => {
       const before = await this.lock(uow, id, 'id');
       assertInvoiceTransition(before.status, InvoiceStatus.VOID, 'void');

@@ -6,8 +6,8 @@ import type { RequestContext } from '../../shared/context.js';
 import { ConflictError, FieldErrors, InsufficientStockError, InvalidStateError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
 import { formatDecimal, money } from '../../shared/money.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../../shared/pagination.js';
-import { validateInput } from '../../shared/validation.js';
+import { decodeCursor, keysetOf, pageSize, timestampKey, toPage, type Keyed, type Page, type PageArgs } from '../../shared/pagination.js';
+import { validateInput, validateReason } from '../../shared/validation.js';
 import { CUSTOMER_COLUMNS } from '../customer/customer.service.js';
 import type { Customer } from '../customer/customer.model.js';
 import { CustomerStatus } from '../customer/customer.model.js';
@@ -70,12 +70,12 @@ export class OrderService {
     const filterSql = where.length ? where.join(' AND ') : 'true';
     const filterParams = [...params];
     if (after) where.push(`(o.placed_at, o.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<Order>(
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE ${where.length ? where.join(' AND ') : 'true'}
+    const rows = await this.db.query<Keyed<Order>>(
+      `SELECT ${ORDER_COLUMNS}, ${timestampKey('o.placed_at')} AS "cursorKey" FROM orders o WHERE ${where.length ? where.join(' AND ') : 'true'}
         ORDER BY o.placed_at DESC, o.id DESC LIMIT ${first + 1}`,
       params,
     );
-    return toPage(rows, first, (o) => ({ key: o.placedAt.toISOString(), id: o.id }), async () => {
+    return toPage(rows, first, keysetOf, async () => {
       const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM orders o WHERE ${filterSql}`, filterParams);
       return count;
     });
@@ -244,6 +244,7 @@ export class OrderService {
 
   async cancel(ctx: RequestContext, id: string, reason?: string | null): Promise<Order> {
     if (!isUuid(id)) throw ValidationError.of('id', 'must be a UUID');
+    validateReason(reason);
     return this.db.transaction(ctx, async (uow) => {
       const order = await this.lock(uow, id);
       assertTransition(order.status, OrderStatus.CANCELLED, 'cancel');

@@ -42,6 +42,12 @@ export class PaymentService {
     try {
       return await this.db.transaction(ctx, async (uow) => {
         const invoice = await this.invoices.lock(uow, cmd.invoiceId, 'input.invoiceId');
+        // A duplicate that waited for the invoice lock sees the first payment only now; it must
+        // get that payment back, not be judged against the balance the first one left.
+        if (cmd.idempotencyKey) {
+          const earlier = await this.replay(cmd.idempotencyKey, requestHash!, uow);
+          if (earlier) return earlier;
+        }
         const due = money(invoice.amountDue);
         const paid = money(invoice.amountPaid).plus(cmd.amount);
         const status = paid.eq(invoice.total) ? InvoiceStatus.PAID : InvoiceStatus.PARTIALLY_PAID;
@@ -79,8 +85,8 @@ export class PaymentService {
     }
   }
 
-  private async replay(key: string, requestHash: string): Promise<Payment | undefined> {
-    const earlier = await this.db.one<Payment & { requestHash: string }>(
+  private async replay(key: string, requestHash: string, reader: Pick<Database, 'one'> = this.db): Promise<Payment | undefined> {
+    const earlier = await reader.one<Payment & { requestHash: string }>(
       `SELECT ${PAYMENT_COLUMNS}, p.request_hash AS "requestHash" FROM payments p WHERE p.idempotency_key = $1`,
       [key],
     );

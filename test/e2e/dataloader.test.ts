@@ -1,0 +1,105 @@
+/**
+ * DataLoader batching: a page of orders with their customers, lines and products costs the
+ * same small number of SQL statements for 5 orders as for 50.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTestKeel, type TestKeel } from '../helpers/keel.js';
+import { createCustomer, createLocation, createProduct, fulfilOrder, issueInvoice, placeOrder, receiveStock, recordPayment, type Product } from '../helpers/factories.js';
+
+let keel: TestKeel;
+before(async () => {
+  // The API role only: background workers poll through the same statement counter.
+  keel = await startTestKeel({ env: { KEEL_ROLE: 'api' } });
+  const location = await createLocation(keel);
+  const customers = [await createCustomer(keel), await createCustomer(keel), await createCustomer(keel)];
+  const products: Product[] = [];
+  for (let i = 0; i < 6; i++) {
+    products.push(await createProduct(keel, { name: `Loader product ${i}` }));
+    await receiveStock(keel, products[i].id, 1000, location.id);
+  }
+  for (let batch = 0; batch < 5; batch++) {
+    const orders = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => {
+        const n = batch * 10 + i;
+        return placeOrder(keel, {
+          customerId: customers[n % 3].id,
+          lines: [0, 1, 2].map((k) => ({ productId: products[(n + k) % 6].id, quantity: k + 1 })),
+        });
+      }),
+    );
+    // Some orders shipped, invoiced and paid, so that the nested loaders have rows to batch.
+    for (const order of orders.filter((_, i) => i % 3 === 0)) {
+      await fulfilOrder(keel, { orderId: order.id });
+      const invoice = await issueInvoice(keel, order.id);
+      await recordPayment(keel, { invoiceId: invoice.id, amount: '1.00' });
+    }
+  }
+});
+after(() => keel.close());
+
+/**
+ * SQL statements one run of `query` issues. The outbox follower polls on a timer through
+ * the same counter, so the fewest over a few runs is the query's own cost.
+ */
+async function statementsFor(query: string, variables: Record<string, unknown>, check: (data: any) => void): Promise<number> {
+  const counts: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    const before = keel.statements.count;
+    check(await keel.ok(query, variables));
+    counts.push(keel.statements.count - before);
+  }
+  return Math.min(...counts);
+}
+
+const ORDERS_WITH_LINES = `query ($first: Int!) {
+  orders(first: $first) { nodes { number customer { name } lines { sku product { name sku } } } }
+}`;
+
+test('orders with their customers, lines and products cost a constant, small number of statements', async (t) => {
+  const check = (first: number) => (data: any) => {
+    assert.equal(data.orders.nodes.length, first);
+    for (const order of data.orders.nodes) {
+      assert.ok(order.customer.name);
+      assert.equal(order.lines.length, 3);
+      for (const line of order.lines) assert.equal(line.product.sku, line.sku);
+    }
+  };
+  const five = await statementsFor(ORDERS_WITH_LINES, { first: 5 }, check(5));
+  const fifty = await statementsFor(ORDERS_WITH_LINES, { first: 50 }, check(50));
+  assert.equal(fifty, five, `5 orders took ${five} statements, 50 took ${fifty}`);
+  assert.ok(fifty <= 8, `50 orders took ${fifty} statements`);
+  t.diagnostic(`${fifty} statements for 5 or 50 orders`);
+});
+
+test('deeper pages (shipments, invoices, payments, stock levels) stay constant too', async (t) => {
+  const query = `query ($first: Int!) {
+    orders(first: $first) {
+      totalCount
+      edges { cursor node {
+        number location { code } customer { code balance }
+        lines { quantityFulfilled product { sku available inventory { onHand location { code } } } }
+        shipments { lines { sku quantity orderLine { sku } product { sku } } }
+        invoices { number lines { sku product { sku } } payments { amount invoice { number } } }
+      } }
+    }
+  }`;
+  const check = (first: number) => (data: any) => {
+    assert.equal(data.orders.edges.length, first);
+    assert.ok(data.orders.edges.some((e: any) => e.node.invoices.length && e.node.invoices[0].payments.length && e.node.shipments.length));
+  };
+  // 25 rather than 50: this selection's estimated cost per order puts 50 over the cost limit.
+  const five = await statementsFor(query, { first: 5 }, check(5));
+  const many = await statementsFor(query, { first: 25 }, check(25));
+  assert.equal(many, five, `5 orders took ${five} statements, 25 took ${many}`);
+  assert.ok(many <= 15, `25 orders took ${many} statements`);
+  t.diagnostic(`${many} statements for 5 or 25 orders`);
+});
+
+test('a page of products with their stock levels is batched', async () => {
+  const query = `query ($first: Int!) { products(first: $first) { nodes { sku available inventory { onHand reserved location { name } } } } }`;
+  const two = await statementsFor(query, { first: 2 }, (data) => assert.equal(data.products.nodes.length, 2));
+  const six = await statementsFor(query, { first: 6 }, (data) => assert.equal(data.products.nodes.length, 6));
+  assert.equal(six, two);
+  assert.ok(six <= 4, `took ${six} statements`);
+});
