@@ -34,6 +34,10 @@ import { DATA_SOURCE, Database } from './infrastructure/database/database.js';
 import { DATABASE_URL, OutboxFollower } from './infrastructure/events/outbox-follower.js';
 import { ObservabilityController } from './infrastructure/observability/http.controller.js';
 import { LOGGER } from './infrastructure/observability/logger.tokens.js';
+import type { AdapterDefinition } from './integration/contract/index.js';
+import { INTEGRATION_RESOLVERS, IntegrationModule } from './integration/integration.module.js';
+import { PRODUCTION_ADAPTERS } from './integration/registry/adapters.js';
+import { AmbientDatabase } from './integration/runtime/ambient-database.js';
 
 /** Domain services: every write to canonical data goes through one of these. */
 export const DOMAIN_SERVICES = [
@@ -67,6 +71,7 @@ export const RESOLVERS = [
   PaymentResolver,
   AuditResolver,
   ApiKeyResolver,
+  ...INTEGRATION_RESOLVERS,
 ];
 
 export interface AppDependencies {
@@ -75,6 +80,8 @@ export interface AppDependencies {
   databaseUrl: string;
   logger: Logger;
   adminTokenHash: string;
+  /** The adapters this process can run connections of; the shipped list unless a test provides its own. */
+  adapters?: readonly AdapterDefinition[];
 }
 
 @Module({})
@@ -86,7 +93,9 @@ export class InfrastructureModule {
       { provide: DATABASE_URL, useValue: deps.databaseUrl },
       { provide: LOGGER, useValue: deps.logger },
       { provide: ADMIN_TOKEN_HASH, useValue: deps.adminTokenHash },
-      Database,
+      // Database, able to join an integration worker's transaction (see AmbientDatabase).
+      AmbientDatabase,
+      { provide: Database, useExisting: AmbientDatabase },
       AuthService,
       ...DOMAIN_SERVICES,
       LoaderFactory,
@@ -97,16 +106,18 @@ export class InfrastructureModule {
 
 /**
  * The composition root. `api` serves GraphQL (and follows the outbox for subscriptions);
- * `worker` runs background work; `all` does both. Both expose /health and /metrics.
+ * `worker` runs background work (the integration workers); `all` does both. Both expose /health and /metrics.
  */
 @Module({})
 export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
     const serveApi = deps.config.role !== 'worker';
+    const runWorker = deps.config.role !== 'api';
     return {
       module: AppModule,
       imports: [
         InfrastructureModule.register(deps),
+        IntegrationModule.register({ adapters: deps.adapters ?? PRODUCTION_ADAPTERS, api: serveApi, worker: runWorker }),
         ...(serveApi
           ? [
               GraphQLModule.forRootAsync({

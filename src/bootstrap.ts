@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { resolveAdminTokenHash } from './api/auth/admin-token.js';
 import { AppModule } from './app.module.js';
+import type { AdapterDefinition } from './integration/contract/index.js';
+import { webhookRawBody } from './integration/inbound/webhook-body.js';
 import type { KeelConfig } from './config/config.js';
 import { createDataSource, type StatementCounter } from './infrastructure/database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
@@ -27,6 +29,8 @@ export interface BootOptions {
   logger: Logger;
   /** Counts SQL statements, for tests that prove a query costs a fixed number of them. */
   counter?: StatementCounter;
+  /** The adapters connections may use; the shipped list (PRODUCTION_ADAPTERS) when omitted. Tests pass their own. */
+  adapters?: readonly AdapterDefinition[];
 }
 
 /** The database Keel uses: DATABASE_URL, or an embedded PostgreSQL in the data directory. */
@@ -47,10 +51,11 @@ export async function startKeel(config: KeelConfig, options: BootOptions): Promi
     if (config.migrate) await runMigrations(dataSource, log);
     const adminTokenHash = await resolveAdminTokenHash(config.adminToken, config.dataDir);
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.register({ config, dataSource, databaseUrl: database.url, logger: log, adminTokenHash }),
+      AppModule.register({ config, dataSource, databaseUrl: database.url, logger: log, adminTokenHash, adapters: options.adapters }),
       { logger: new NestPinoLogger(log), rawBody: true, bodyParser: true },
     );
     app.disable('x-powered-by');
+    app.use('/webhooks', webhookRawBody());
     app.useBodyParser('json', { limit: '2mb' });
     app.use(requestLogging(log));
     await app.listen(config.port, process.env.HOST ?? '0.0.0.0');

@@ -14,6 +14,10 @@ export interface KeelConfig {
   secretKey: string | undefined;
   retryBaseMs: number;
   retryMaxAttempts: number;
+  /** Base URL webhooks reach this deployment at (for Connection.webhookUrl); unset gives a path. */
+  publicUrl: string | undefined;
+  /** How often idle integration workers look for due work. */
+  workerPollMs: number;
   logLevel: string;
   /** Refuse GraphQL documents deeper / costlier than this before they run. */
   maxQueryDepth: number;
@@ -52,6 +56,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeelConfig {
   if (adminToken && adminToken.length < 16) throw new ConfigError('KEEL_ADMIN_TOKEN must be at least 16 characters');
   const secretKey = env.KEEL_SECRET_KEY || undefined;
   if (secretKey && secretKey.length < 32) throw new ConfigError('KEEL_SECRET_KEY must be at least 32 characters');
+  const publicUrl = env.KEEL_PUBLIC_URL ? env.KEEL_PUBLIC_URL.replace(/\/+$/, '') : undefined;
+  if (publicUrl && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new ConfigError('KEEL_PUBLIC_URL must be an http:// or https:// URL');
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     role,
@@ -62,6 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeelConfig {
     secretKey,
     retryBaseMs: integer(env, 'KEEL_RETRY_BASE_MS', 2000, 1, 3_600_000),
     retryMaxAttempts: integer(env, 'KEEL_RETRY_MAX_ATTEMPTS', 12, 1, 1000),
+    publicUrl,
+    workerPollMs: integer(env, 'KEEL_WORKER_POLL_MS', 500, 10, 60_000),
     logLevel: env.LOG_LEVEL || 'info',
     maxQueryDepth: integer(env, 'KEEL_MAX_QUERY_DEPTH', 10, 2, 100),
     maxQueryCost: integer(env, 'KEEL_MAX_QUERY_COST', 50_000, 10, 10_000_000),

@@ -9,6 +9,7 @@ import { startKeel, type Keel } from '../../src/bootstrap.js';
 import { loadConfig, type KeelConfig } from '../../src/config/config.js';
 import { StatementCounter } from '../../src/infrastructure/database/data-source.js';
 import { createLogger } from '../../src/infrastructure/observability/logger.js';
+import type { AdapterDefinition } from '../../src/integration/contract/index.js';
 import { freshDatabase } from './database.js';
 
 export const ADMIN_TOKEN = 'keel_admin_test_token_0123456789abcdef';
@@ -64,7 +65,9 @@ export interface TestKeel extends GqlClient {
 }
 
 /** Boots Keel in this process on a random port, on its own fresh database (or the one given). */
-export async function startTestKeel(options: { databaseUrl?: string; env?: Record<string, string> } = {}): Promise<TestKeel> {
+export async function startTestKeel(
+  options: { databaseUrl?: string; env?: Record<string, string>; adapters?: readonly AdapterDefinition[] } = {},
+): Promise<TestKeel> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabase());
   const config: KeelConfig = loadConfig({
     PORT: '0',
@@ -75,7 +78,7 @@ export async function startTestKeel(options: { databaseUrl?: string; env?: Recor
     ...options.env,
   });
   const statements = new StatementCounter();
-  const keel = await startKeel(config, { logger: createLogger(process.env.KEEL_TEST_LOG ?? 'silent'), counter: statements });
+  const keel = await startKeel(config, { logger: createLogger(process.env.KEEL_TEST_LOG ?? 'silent'), counter: statements, adapters: options.adapters });
   const url = `http://127.0.0.1:${keel.port}`;
   return { ...client(url), keel, databaseUrl, statements, close: () => keel.close() };
 }
@@ -89,9 +92,13 @@ export interface KeelProcess extends GqlClient {
 
 const mainJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
 
-/** Starts Keel as a separate process (`node dist/src/main.js`), as production runs it. */
-export async function spawnKeel(databaseUrl: string, env: Record<string, string> = {}): Promise<KeelProcess> {
-  const child = spawn(process.execPath, [mainJs], {
+/**
+ * Starts Keel as a separate process (`node dist/src/main.js`), as production runs it.
+ * `entry` runs another compiled entry point instead (e.g. test/fakes/keel-main.js, which
+ * registers the test adapter).
+ */
+export async function spawnKeel(databaseUrl: string, env: Record<string, string> = {}, options: { entry?: string } = {}): Promise<KeelProcess> {
+  const child = spawn(process.execPath, [options.entry ?? mainJs], {
     env: {
       ...process.env,
       PORT: '0',
@@ -129,7 +136,8 @@ export async function spawnKeel(databaseUrl: string, env: Record<string, string>
     output: () => out,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        // A process already gone (by exit or by signal) never emits 'exit' again.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill(signal);
       }),

@@ -38,3 +38,19 @@ export const outboxPublishLag = new Histogram({
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
   registers: [metricsRegistry],
 });
+
+/** Inbound messages per connection: received, duplicate, applied, skipped, rejected, retried, discarded. */
+export const integrationInbound = new Counter({
+  name: 'keel_integration_inbound_total',
+  help: 'Inbound integration messages by connection and outcome',
+  labelNames: ['connection', 'adapter', 'outcome'],
+  registers: [metricsRegistry],
+});
+
+/** Outbound deliveries per connection: created, delivered, retried, dead. */
+export const integrationOutbound = new Counter({
+  name: 'keel_integration_outbound_total',
+  help: 'Outbound integration deliveries by connection and outcome',
+  labelNames: ['connection', 'adapter', 'outcome'],
+  registers: [metricsRegistry],
+});

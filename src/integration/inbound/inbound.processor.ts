@@ -1,0 +1,200 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { KEEL_CONFIG, type KeelConfig } from '../../config/config.js';
+import { pgErrorCode } from '../../infrastructure/database/database.js';
+import { LOGGER } from '../../infrastructure/observability/logger.tokens.js';
+import { logContext, maskSecrets } from '../../infrastructure/observability/logger.js';
+import { integrationInbound } from '../../infrastructure/observability/metrics.js';
+import { systemContext } from '../../shared/context.js';
+import { ErrorCode, KeelError, ValidationError, type FieldError } from '../../shared/errors.js';
+import { contentHash, isIntegrationError, type CanonicalCommand, type InboundRecord, type Json } from '../contract/index.js';
+import { ConnectionService, type ConnectionRecord } from '../connection/connection.service.js';
+import { LinkService } from '../links/link.service.js';
+import { AdapterRegistry } from '../registry/registry.js';
+import { AmbientDatabase, type AmbientTransaction } from '../runtime/ambient-database.js';
+import { retryDelayMs } from '../runtime/backoff.js';
+import { WorkerLoop } from '../runtime/worker-loop.js';
+import { CanonicalApplier, DependencyMissingError, type Linked } from './canonical-applier.js';
+import { InboundService } from './inbound.service.js';
+
+interface ClaimedMessage {
+  id: string;
+  connectionId: string;
+  topic: string;
+  entityType: InboundRecord['entityType'];
+  externalId: string;
+  externalUpdatedAt: Date | null;
+  externalVersion: string | null;
+  contentHash: string | null;
+  payload: Json;
+  correctedPayload: Json | null;
+  attempts: number;
+}
+
+type Outcome =
+  | { status: 'APPLIED' }
+  | { status: 'SKIPPED'; note: string }
+  | { status: 'REJECTED'; errors: FieldError[] }
+  | { status: 'RETRY'; errors: FieldError[]; retryAfterMs?: number };
+
+const CONCURRENCY = 4;
+/** Postgres errors worth another try: serialization failure, deadlock, lock timeout, lost connection. */
+const TRANSIENT_PG = /^(40001|40P01|55P03|57P01|08\d{3})$/;
+
+/** What a failed apply means for the message: reject it with reasons, or try again later. */
+function outcomeOf(error: unknown): Outcome {
+  if (error instanceof ValidationError) return { status: 'REJECTED', errors: error.fields };
+  if (error instanceof DependencyMissingError) return { status: 'RETRY', errors: [{ path: error.path, message: error.message }] };
+  if (error instanceof KeelError) {
+    const field = typeof error.details.field === 'string' ? error.details.field : error.code === ErrorCode.INSUFFICIENT_STOCK ? 'lines' : 'payload';
+    return { status: 'REJECTED', errors: [{ path: field, message: maskSecrets(error.message) }] };
+  }
+  if (isIntegrationError(error)) {
+    const errors = error.fields?.length ? error.fields : [{ path: 'payload', message: maskSecrets(error.message) }];
+    return error.retryable ? { status: 'RETRY', errors, retryAfterMs: error.retryAfterMs } : { status: 'REJECTED', errors };
+  }
+  const code = pgErrorCode(error);
+  const message = maskSecrets((error as Error)?.message ?? String(error));
+  if (code && !TRANSIENT_PG.test(code)) return { status: 'REJECTED', errors: [{ path: 'payload', message: `the database refused the change: ${message}` }] };
+  return { status: 'RETRY', errors: [{ path: 'payload', message }] };
+}
+
+/**
+ * The inbound worker: claims due RECEIVED messages (`FOR UPDATE SKIP LOCKED`, so any number
+ * of processes share them and none is applied twice), and in the same transaction maps,
+ * validates and applies each through the domain services, updates its link and records the
+ * outcome. A crash rolls all of it back, and the message is simply claimed again.
+ */
+@Injectable()
+export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly loop: WorkerLoop;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly db: AmbientDatabase,
+    private readonly inbound: InboundService,
+    private readonly connections: ConnectionService,
+    private readonly links: LinkService,
+    private readonly registry: AdapterRegistry,
+    private readonly applier: CanonicalApplier,
+    @Inject(KEEL_CONFIG) private readonly config: KeelConfig,
+    @Inject(LOGGER) private readonly log: Logger,
+  ) {
+    this.loop = new WorkerLoop('inbound', CONCURRENCY, config.workerPollMs, () => this.processNext(), log);
+  }
+
+  onApplicationBootstrap(): void {
+    this.unsubscribe = this.inbound.onStaged(() => this.loop.wake());
+    this.loop.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.unsubscribe?.();
+    await this.loop.stop();
+  }
+
+  /** Claims and processes one due message; false when there is none. */
+  async processNext(): Promise<boolean> {
+    return this.db.ambient(systemContext('inbound-worker'), async (tx) => {
+      const message = await tx.uow.one<ClaimedMessage>(
+        `SELECT m.id, m.connection_id AS "connectionId", m.topic, m.entity_type AS "entityType", m.external_id AS "externalId",
+                m.external_updated_at AS "externalUpdatedAt", m.external_version AS "externalVersion", m.content_hash AS "contentHash",
+                m.payload, m.corrected_payload AS "correctedPayload", m.attempts
+           FROM inbound_messages m JOIN connections c ON c.id = m.connection_id
+          WHERE m.status = 'RECEIVED' AND m.next_attempt_at <= now() AND c.status = 'ACTIVE'
+          ORDER BY m.next_attempt_at, m.received_at, m.id
+          LIMIT 1 FOR UPDATE OF m SKIP LOCKED`,
+      );
+      if (!message) return false;
+      const connection = (await this.connections.find(message.connectionId))!;
+      await logContext.run({ correlationId: `inbound-message:${message.id}`, actor: `connection:${connection.name}` }, () => this.process(tx, connection, message));
+      return true;
+    });
+  }
+
+  private async process(tx: AmbientTransaction, connection: ConnectionRecord, message: ClaimedMessage): Promise<void> {
+    const outcome = await this.decide(tx, connection, message);
+    const labels = { connection: connection.name, adapter: connection.adapter };
+    const attempts = message.attempts + 1;
+    if (outcome.status === 'RETRY' && attempts < this.config.retryMaxAttempts) {
+      const delay = retryDelayMs(this.config.retryBaseMs, attempts, outcome.retryAfterMs);
+      await tx.uow.query(
+        `UPDATE inbound_messages SET attempts = $2, errors = $3, next_attempt_at = now() + ($4 || ' milliseconds')::interval WHERE id = $1`,
+        [message.id, attempts, JSON.stringify(outcome.errors), String(delay)],
+      );
+      integrationInbound.inc({ ...labels, outcome: 'retried' });
+      this.log.warn({ messageId: message.id, topic: message.topic, attempts, delayMs: delay }, 'inbound message will be retried');
+      return;
+    }
+    const final = outcome.status === 'RETRY' ? { status: 'REJECTED' as const, errors: outcome.errors } : outcome;
+    await tx.uow.query(
+      `UPDATE inbound_messages SET status = $2, attempts = $3, errors = $4, note = $5, processed_at = now() WHERE id = $1`,
+      [message.id, final.status, attempts, JSON.stringify(final.status === 'REJECTED' ? final.errors : []), final.status === 'SKIPPED' ? final.note : null],
+    );
+    integrationInbound.inc({ ...labels, outcome: final.status.toLowerCase() });
+    this.log.info({ messageId: message.id, topic: message.topic, status: final.status, attempts }, 'inbound message processed');
+  }
+
+  /** Guards, mapping, then the apply itself in a savepoint (so a failure still lets the outcome be recorded). */
+  private async decide(tx: AmbientTransaction, connection: ConnectionRecord, message: ClaimedMessage): Promise<Outcome> {
+    const adapter = this.registry.find(connection.adapter);
+    if (!adapter) return { status: 'RETRY', errors: [{ path: 'connection', message: `adapter ${connection.adapter} is not in this build` }] };
+    await this.links.lock(tx.uow, connection.id, message.entityType, message.externalId);
+    const corrected = message.correctedPayload !== null;
+    const payload = corrected ? message.correctedPayload! : message.payload;
+    const hash = corrected ? contentHash(payload) : message.contentHash;
+
+    const link = await this.links.find(connection.id, message.entityType, message.externalId);
+    if (link) {
+      if (!corrected && hash && link.lastPushedHash === hash) return { status: 'SKIPPED', note: 'an echo of what Keel last sent for this record' };
+      if (message.externalUpdatedAt && link.externalUpdatedAt && message.externalUpdatedAt < link.externalUpdatedAt) {
+        return { status: 'SKIPPED', note: `older than the last applied update (${link.externalUpdatedAt.toISOString()})` };
+      }
+      if (!corrected && hash && link.lastInboundHash === hash) return { status: 'SKIPPED', note: 'unchanged since the last applied message' };
+    }
+
+    let record: InboundRecord = { topic: message.topic, entityType: message.entityType, externalId: message.externalId, payload };
+    if (adapter.fetch) {
+      try {
+        const fetched = await adapter.fetch.fetch(record, this.connections.context(connection, adapter, `inbound-message:${message.id}`));
+        if (fetched === null) return { status: 'SKIPPED', note: `the ${connection.adapter} record no longer exists` };
+        record = { ...record, payload: fetched };
+      } catch (error) {
+        const failure = isIntegrationError(error) ? error : adapter.classify(error);
+        if (failure.kind !== 'auth') return outcomeOf(failure);
+        // As for deliveries: the connection waits for an operator, the message for the resume.
+        const reason = `${connection.adapter} refused the credentials: ${maskSecrets(failure.message)}`;
+        await this.connections.pauseIn(tx.uow, connection.id, reason);
+        return { status: 'RETRY', errors: [{ path: 'payload', message: reason }] };
+      }
+    }
+
+    let commands: CanonicalCommand[];
+    try {
+      const mapped = adapter.mappers.toCanonical(record, this.connections.mapping(connection));
+      if (!mapped.ok) return { status: 'REJECTED', errors: mapped.error.length ? mapped.error : [{ path: 'payload', message: 'could not be mapped' }] };
+      commands = mapped.value;
+    } catch (error) {
+      return outcomeOf(isIntegrationError(error) ? error : adapter.classify(error));
+    }
+
+    const ctx = this.connections.actor(connection, `inbound-message:${message.id}`, `inbound-message:${message.id}`);
+    try {
+      await tx.savepoint(async () => {
+        const linked: Linked[] = [];
+        for (const command of commands) linked.push(...(await this.applier.apply(ctx, connection, command)));
+        for (const l of linked) {
+          const own = l.entityType === message.entityType && l.externalId === message.externalId;
+          await this.links.upsert(tx.uow, {
+            connectionId: connection.id,
+            ...l,
+            ...(own ? { externalUpdatedAt: message.externalUpdatedAt, externalVersion: message.externalVersion, inboundHash: hash } : {}),
+          });
+        }
+      });
+      return { status: 'APPLIED' };
+    } catch (error) {
+      return outcomeOf(error);
+    }
+  }
+}

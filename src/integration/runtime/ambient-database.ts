@@ -1,0 +1,106 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Injectable } from '@nestjs/common';
+import type { QueryRunner } from 'typeorm';
+import { Database, UnitOfWork } from '../../infrastructure/database/database.js';
+import type { RequestContext } from '../../shared/context.js';
+
+interface Scope {
+  runner: QueryRunner;
+  /** Units of work of the domain calls made inside the scope; flushed, in order, just before COMMIT. */
+  units: UnitOfWork[];
+  savepoints: number;
+}
+
+/** One transaction the integration framework opens, which domain service calls made inside it join. */
+export interface AmbientTransaction {
+  /** For the framework's own statements (staging rows, links, deliveries). */
+  readonly uow: UnitOfWork;
+  /**
+   * Runs `work` inside a savepoint: if it throws, everything it wrote (rows, audit entries,
+   * events) is rolled back and the transaction can go on (to record the failure, say).
+   */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * The Database every service gets, with one addition: inside `ambient(ctx, work)`, a domain
+ * service's own `transaction()` (and its plain queries) join the ambient transaction instead
+ * of opening another one. That is how an inbound message is applied through the domain
+ * services *and* linked and marked APPLIED in ONE transaction, without the services knowing
+ * about integrations. Each nested `transaction()` runs in a savepoint with its own
+ * UnitOfWork (its own actor, audit entries and events), flushed right before the commit so
+ * the event sequence is still taken last and in commit order.
+ *
+ * Outside an ambient scope it is exactly `Database`. (It would be simpler as a feature of
+ * Database itself; it lives here because src/infrastructure belongs to another team.)
+ */
+@Injectable()
+export class AmbientDatabase extends Database {
+  private readonly scope = new AsyncLocalStorage<Scope>();
+
+  override async query<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const scope = this.scope.getStore();
+    if (!scope) return super.query<T>(sql, params);
+    return ((await scope.runner.query(sql, params, true)) as { records: T[] }).records;
+  }
+
+  override async one<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    return (await this.query<T>(sql, params))[0];
+  }
+
+  override async transaction<T>(ctx: RequestContext, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    const scope = this.scope.getStore();
+    if (!scope) return super.transaction(ctx, work);
+    const uow = new UnitOfWork(scope.runner, ctx);
+    const result = await this.inSavepoint(scope, () => work(uow));
+    scope.units.push(uow);
+    return result;
+  }
+
+  /** Opens the ambient transaction; commits when `work` resolves, rolls back when it throws. */
+  async ambient<T>(ctx: RequestContext, work: (tx: AmbientTransaction) => Promise<T>): Promise<T> {
+    if (this.scope.getStore()) throw new Error('ambient transactions do not nest');
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    const scope: Scope = { runner, units: [], savepoints: 0 };
+    try {
+      await runner.startTransaction();
+      const uow = new UnitOfWork(runner, ctx);
+      const tx: AmbientTransaction = { uow, savepoint: (inner) => this.inSavepoint(scope, inner) };
+      const result = await this.scope.run(scope, () => work(tx));
+      for (const unit of scope.units) await unit.flush();
+      await uow.flush();
+      await runner.commitTransaction();
+      return result;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
+   * Runs `work` outside any ambient transaction: its queries and transactions use their own
+   * connections and commit on their own (refreshed credentials must survive a rollback of
+   * the delivery that needed them).
+   */
+  outside<T>(work: () => Promise<T>): Promise<T> {
+    return this.scope.exit(work);
+  }
+
+  private async inSavepoint<T>(scope: Scope, work: () => Promise<T>): Promise<T> {
+    const name = `keel_sp_${++scope.savepoints}`;
+    const units = scope.units.length;
+    await scope.runner.query(`SAVEPOINT ${name}`);
+    try {
+      const result = await work();
+      await scope.runner.query(`RELEASE SAVEPOINT ${name}`);
+      return result;
+    } catch (err) {
+      await scope.runner.query(`ROLLBACK TO SAVEPOINT ${name}`);
+      scope.units.length = units;
+      throw err;
+    }
+  }
+}
