@@ -7,7 +7,8 @@ import { JsonScalar } from '../api/graphql/scalars.js';
 import { Database } from '../infrastructure/database/database.js';
 import { ValidationError } from '../shared/errors.js';
 import { isUuid } from '../shared/ids.js';
-import { decodeCursor, keysetOf, pageSize, timestampKey, toPage, type Keyed, type Page, type PageArgs } from '../shared/pagination.js';
+import { decodeCursor, pageSize, type Page, type PageArgs } from '../shared/pagination.js';
+import { listPage } from '../infrastructure/database/list-page.js';
 import { validateInput } from '../shared/validation.js';
 
 @ObjectType()
@@ -49,19 +50,14 @@ export class AuditService {
     if (filter.entityId) where.push(`a.entity_id = $${params.push(filter.entityId)}`);
     if (filter.actor) where.push(`a.actor = $${params.push(filter.actor)}`);
     if (filter.correlationId) where.push(`a.correlation_id = $${params.push(filter.correlationId)}`);
-    const filterSql = where.length ? where.join(' AND ') : 'true';
-    const filterParams = [...params];
-    if (after) where.push(`(a.at, a.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<Keyed<AuditEntry>>(
-      `SELECT a.id, a.at, a.actor, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId", a.changes,
-              a.correlation_id AS "correlationId", a.cause, ${timestampKey('a.at')} AS "cursorKey"
-         FROM audit_log a WHERE ${where.length ? where.join(' AND ') : 'true'}
-        ORDER BY a.at DESC, a.id DESC LIMIT ${first + 1}`,
+    return listPage<AuditEntry>(this.db, { first, after }, {
+      columns: `a.id, a.at, a.actor, a.action, a.entity_type AS "entityType", a.entity_id AS "entityId", a.changes,
+                a.correlation_id AS "correlationId", a.cause`,
+      from: 'audit_log a',
+      sortColumn: 'a.at',
+      idColumn: 'a.id',
+      where,
       params,
-    );
-    return toPage(rows, first, keysetOf, async () => {
-      const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM audit_log a WHERE ${filterSql}`, filterParams);
-      return count;
     });
   }
 }

@@ -4,7 +4,8 @@ import { Database, PgError, pgConstraint, pgErrorCode, type UnitOfWork } from '.
 import type { RequestContext } from '../../shared/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { newId, isUuid } from '../../shared/ids.js';
-import { decodeCursor, keysetOf, pageSize, timestampKey, toPage, type Keyed, type Page, type PageArgs } from '../../shared/pagination.js';
+import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
+import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput } from '../../shared/validation.js';
 import { CreateCustomerInput, CustomerFilter, UpdateCustomerInput } from './customer.inputs.js';
 import type { Customer } from './customer.model.js';
@@ -50,18 +51,7 @@ export class CustomerService {
       const n = params.push(`%${filter.search.replace(/[\\%_]/g, '\\$&')}%`);
       where.push(`(c.name ILIKE $${n} OR c.code ILIKE $${n} OR c.email ILIKE $${n})`);
     }
-    const filterSql = where.length ? where.join(' AND ') : 'true';
-    const filterParams = [...params];
-    if (after) where.push(`(c.created_at, c.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<Keyed<Customer>>(
-      `SELECT ${CUSTOMER_COLUMNS}, ${timestampKey('c.created_at')} AS "cursorKey" FROM customers c WHERE ${where.length ? where.join(' AND ') : 'true'}
-        ORDER BY c.created_at DESC, c.id DESC LIMIT ${first + 1}`,
-      params,
-    );
-    return toPage(rows, first, keysetOf, async () => {
-      const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM customers c WHERE ${filterSql}`, filterParams);
-      return count;
-    });
+    return listPage<Customer>(this.db, { first, after }, { columns: CUSTOMER_COLUMNS, from: 'customers c', sortColumn: 'c.created_at', idColumn: 'c.id', where, params });
   }
 
   async create(ctx: RequestContext, input: CreateCustomerInput): Promise<Customer> {

@@ -4,7 +4,8 @@ import type { RequestContext } from '../../shared/context.js';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
 import { cents, formatDecimal, money, sum, ZERO } from '../../shared/money.js';
-import { decodeCursor, keysetOf, pageSize, timestampKey, toPage, type Keyed, type Page, type PageArgs } from '../../shared/pagination.js';
+import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
+import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput, validateReason } from '../../shared/validation.js';
 import { OrderService } from '../order/order.service.js';
 import { OrderStatus } from '../order/order.state-machine.js';
@@ -53,18 +54,7 @@ export class InvoiceService {
       if (!isUuid(value)) throw ValidationError.of(`filter.${field}`, 'must be a UUID');
       where.push(`i.${column} = $${params.push(value)}`);
     }
-    const filterSql = where.length ? where.join(' AND ') : 'true';
-    const filterParams = [...params];
-    if (after) where.push(`(i.issued_at, i.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<Keyed<Invoice>>(
-      `SELECT ${INVOICE_COLUMNS}, ${timestampKey('i.issued_at')} AS "cursorKey" FROM invoices i WHERE ${where.length ? where.join(' AND ') : 'true'}
-        ORDER BY i.issued_at DESC, i.id DESC LIMIT ${first + 1}`,
-      params,
-    );
-    return toPage(rows, first, keysetOf, async () => {
-      const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM invoices i WHERE ${filterSql}`, filterParams);
-      return count;
-    });
+    return listPage<Invoice>(this.db, { first, after }, { columns: INVOICE_COLUMNS, from: 'invoices i', sortColumn: 'i.issued_at', idColumn: 'i.id', where, params });
   }
 
   /**

@@ -6,7 +6,8 @@ import type { RequestContext } from '../../shared/context.js';
 import { ConflictError, FieldErrors, InsufficientStockError, InvalidStateError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
 import { formatDecimal, money } from '../../shared/money.js';
-import { decodeCursor, keysetOf, pageSize, timestampKey, toPage, type Keyed, type Page, type PageArgs } from '../../shared/pagination.js';
+import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
+import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput, validateReason } from '../../shared/validation.js';
 import { CUSTOMER_COLUMNS } from '../customer/customer.service.js';
 import type { Customer } from '../customer/customer.model.js';
@@ -67,18 +68,7 @@ export class OrderService {
       if (!isUuid(filter.customerId)) throw ValidationError.of('filter.customerId', 'must be a UUID');
       where.push(`o.customer_id = $${params.push(filter.customerId)}`);
     }
-    const filterSql = where.length ? where.join(' AND ') : 'true';
-    const filterParams = [...params];
-    if (after) where.push(`(o.placed_at, o.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<Keyed<Order>>(
-      `SELECT ${ORDER_COLUMNS}, ${timestampKey('o.placed_at')} AS "cursorKey" FROM orders o WHERE ${where.length ? where.join(' AND ') : 'true'}
-        ORDER BY o.placed_at DESC, o.id DESC LIMIT ${first + 1}`,
-      params,
-    );
-    return toPage(rows, first, keysetOf, async () => {
-      const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM orders o WHERE ${filterSql}`, filterParams);
-      return count;
-    });
+    return listPage<Order>(this.db, { first, after }, { columns: ORDER_COLUMNS, from: 'orders o', sortColumn: 'o.placed_at', idColumn: 'o.id', where, params });
   }
 
   /**

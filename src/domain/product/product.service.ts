@@ -5,7 +5,8 @@ import type { RequestContext } from '../../shared/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
 import { formatDecimal } from '../../shared/money.js';
-import { decodeCursor, keysetOf, pageSize, timestampKey, toPage, type Keyed, type Page, type PageArgs } from '../../shared/pagination.js';
+import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
+import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput } from '../../shared/validation.js';
 import { CreateProductInput, ProductFilter, UpdateProductInput, type Product } from './product.model.js';
 
@@ -47,18 +48,7 @@ export class ProductService {
       const n = params.push(`%${filter.search.replace(/[\\%_]/g, '\\$&')}%`);
       where.push(`(p.sku ILIKE $${n} OR p.name ILIKE $${n})`);
     }
-    const filterSql = where.length ? where.join(' AND ') : 'true';
-    const filterParams = [...params];
-    if (after) where.push(`(p.created_at, p.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<Keyed<Product>>(
-      `SELECT ${PRODUCT_COLUMNS}, ${timestampKey('p.created_at')} AS "cursorKey" FROM products p WHERE ${where.length ? where.join(' AND ') : 'true'}
-        ORDER BY p.created_at DESC, p.id DESC LIMIT ${first + 1}`,
-      params,
-    );
-    return toPage(rows, first, keysetOf, async () => {
-      const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM products p WHERE ${filterSql}`, filterParams);
-      return count;
-    });
+    return listPage<Product>(this.db, { first, after }, { columns: PRODUCT_COLUMNS, from: 'products p', sortColumn: 'p.created_at', idColumn: 'p.id', where, params });
   }
 
   async create(ctx: RequestContext, input: CreateProductInput): Promise<Product> {

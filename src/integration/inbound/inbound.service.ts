@@ -5,7 +5,8 @@ import { integrationInbound } from '../../infrastructure/observability/metrics.j
 import type { RequestContext } from '../../shared/context.js';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../../shared/pagination.js';
+import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
+import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput } from '../../shared/validation.js';
 import { contentHash, isEntityType, type InboundEnvelope } from '../contract/index.js';
 import type { ConnectionRecord } from '../connection/connection.service.js';
@@ -108,18 +109,7 @@ export class InboundService {
       where.push(`m.connection_id = $${params.push(filter.connectionId)}`);
     }
     if (filter.status) where.push(`m.status = $${params.push(filter.status)}`);
-    const filterSql = where.length ? where.join(' AND ') : 'true';
-    const filterParams = [...params];
-    if (after) where.push(`(m.received_at, m.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<InboundMessage>(
-      `SELECT ${INBOUND_COLUMNS} FROM inbound_messages m WHERE ${where.length ? where.join(' AND ') : 'true'}
-        ORDER BY m.received_at DESC, m.id DESC LIMIT ${first + 1}`,
-      params,
-    );
-    return toPage(rows, first, (m) => ({ key: m.receivedAt.toISOString(), id: m.id }), async () => {
-      const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM inbound_messages m WHERE ${filterSql}`, filterParams);
-      return count;
-    });
+    return listPage<InboundMessage>(this.db, { first, after }, { columns: INBOUND_COLUMNS, from: 'inbound_messages m', sortColumn: 'm.received_at', idColumn: 'm.id', where, params });
   }
 
   /** Replays a message as it is (a rejected one, or a skipped or discarded one an operator wants applied after all). */

@@ -3,7 +3,8 @@ import { diff } from '../../audit/audit-entry.js';
 import type { RequestContext } from '../../shared/context.js';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
-import { decodeCursor, pageSize, toPage, type Page, type PageArgs } from '../../shared/pagination.js';
+import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
+import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput } from '../../shared/validation.js';
 import { AmbientDatabase } from '../runtime/ambient-database.js';
 import { DeliveryFilter, DeliveryStatus, type Delivery } from './delivery.model.js';
@@ -28,18 +29,7 @@ export class DeliveryService {
       where.push(`d.connection_id = $${params.push(filter.connectionId)}`);
     }
     if (filter.status) where.push(`d.status = $${params.push(filter.status)}`);
-    const filterSql = where.length ? where.join(' AND ') : 'true';
-    const filterParams = [...params];
-    if (after) where.push(`(d.created_at, d.id) < ($${params.push(after.key)}::timestamptz, $${params.push(after.id)}::uuid)`);
-    const rows = await this.db.query<Delivery>(
-      `SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE ${where.length ? where.join(' AND ') : 'true'}
-        ORDER BY d.created_at DESC, d.id DESC LIMIT ${first + 1}`,
-      params,
-    );
-    return toPage(rows, first, (d) => ({ key: d.createdAt.toISOString(), id: d.id }), async () => {
-      const [{ count }] = await this.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM deliveries d WHERE ${filterSql}`, filterParams);
-      return count;
-    });
+    return listPage<Delivery>(this.db, { first, after }, { columns: DELIVERY_COLUMNS, from: 'deliveries d', sortColumn: 'd.created_at', idColumn: 'd.id', where, params });
   }
 
   async get(id: string): Promise<Delivery> {
