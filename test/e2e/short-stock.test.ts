@@ -103,3 +103,25 @@ test('a backorder with nothing in stock reserves nothing and cannot ship until s
   );
   expectError(refused, 'INSUFFICIENT_STOCK');
 });
+
+test('allocateOrder reserves newly free stock for a backorder and confirms it once nothing is short', async () => {
+  const { location, customer, products } = await orderSetup(keel, { products: 1, stock: 2 });
+  const [scarce] = products;
+  const order = await placeOrder(keel, { customerId: customer.id, locationId: location.id, allowBackorder: true, lines: [{ productId: scarce.id, quantity: 6 }] });
+  assert.equal(order.status, 'BACKORDERED');
+  const ALLOCATE = `mutation ($id: ID!) { allocateOrder(id: $id) { ${ORDER_FIELDS} } }`;
+
+  await receiveStock(keel, scarce.id, 3, location.id);
+  const partly = (await keel.ok(ALLOCATE, { id: order.id })).allocateOrder;
+  assert.equal(partly.status, 'BACKORDERED', 'still one unit short');
+  assert.deepEqual(partly.lines.map((l: any) => [l.quantityReserved, l.quantityBackordered]), [[5, 1]]);
+  assert.deepEqual(await level(keel, scarce.id, location.id), { onHand: 5, reserved: 5, available: 0 });
+
+  await receiveStock(keel, scarce.id, 4, location.id);
+  const confirmed = (await keel.ok(ALLOCATE, { id: order.id })).allocateOrder;
+  assert.equal(confirmed.status, 'CONFIRMED');
+  assert.deepEqual(confirmed.lines.map((l: any) => [l.quantityReserved, l.quantityBackordered]), [[6, 0]]);
+  assert.deepEqual(await level(keel, scarce.id, location.id), { onHand: 9, reserved: 6, available: 3 });
+
+  expectError(await keel.gql(ALLOCATE, { id: order.id }), 'INVALID_STATE');
+});

@@ -46,6 +46,12 @@ export class OrderResolver {
     return this.service.cancel(ctx, id, reason);
   }
 
+  @Mutation(() => Order, { description: 'Reserves newly free stock for backordered units; a fully reserved BACKORDERED order becomes CONFIRMED.' })
+  @RequireScope('orders:write')
+  allocateOrder(@Ctx() ctx: RequestContext, @Args('id', { type: () => ID }) id: string): Promise<Order> {
+    return this.service.allocate(ctx, id);
+  }
+
   /** Customer records hold contact data: reading them through an order still takes customers:read. */
   @ResolveField(() => Customer)
   customer(@Parent() order: Order, @Context() gql: GqlContext): Promise<Customer> {

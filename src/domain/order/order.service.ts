@@ -232,6 +232,52 @@ export class OrderService {
     return order;
   }
 
+  /**
+   * Reserves what has since become free for an order's backordered units (in line order).
+   * A BACKORDERED order whose every open unit is then reserved becomes CONFIRMED; one that is
+   * still short stays BACKORDERED with whatever could be reserved now held for it.
+   */
+  async allocate(ctx: RequestContext, id: string): Promise<Order> {
+    if (!isUuid(id)) throw ValidationError.of('id', 'must be a UUID');
+    return this.db.transaction(ctx, async (uow) => {
+      const order = await this.lock(uow, id);
+      if (order.status !== OrderStatus.BACKORDERED && order.status !== OrderStatus.PARTIALLY_FULFILLED) {
+        throw new InvalidStateError(`Cannot allocate stock to an order that is ${order.status}`, { status: order.status });
+      }
+      const lines = await this.lockLines(uow, id);
+      const shortfall = new Map<string, number>();
+      for (const l of lines) if (l.quantityBackordered > 0) shortfall.set(l.productId, (shortfall.get(l.productId) ?? 0) + l.quantityBackordered);
+      if (!shortfall.size) return order;
+      const moved = await this.inventory.move(
+        uow,
+        order.locationId,
+        [...shortfall].map(([productId, quantity]) => ({ productId, onHandDelta: 0, reservedDelta: quantity })),
+        { reason: 'order.allocated', referenceType: 'Order', referenceId: id },
+        { partialReserve: true },
+      );
+      const taken = new Map(moved.map((m) => [m.productId, m.reservedDelta]));
+      const grants = lines.flatMap((l) => {
+        const left = taken.get(l.productId) ?? 0;
+        const grant = Math.min(left, l.quantityBackordered);
+        taken.set(l.productId, left - grant);
+        return grant > 0 ? [{ line: l, grant }] : [];
+      });
+      if (!grants.length) return order;
+      await uow.query(
+        `UPDATE order_lines l SET quantity_reserved = l.quantity_reserved + g.units
+           FROM unnest($1::uuid[], $2::int[]) AS g(id, units) WHERE l.id = g.id`,
+        [grants.map((g) => g.line.id), grants.map((g) => g.grant)],
+      );
+      const stillShort = lines.some((l) => l.quantityBackordered > (grants.find((g) => g.line.id === l.id)?.grant ?? 0));
+      const allocated = Object.fromEntries(grants.map((g) => [g.line.sku, g.grant]));
+      if (order.status === OrderStatus.BACKORDERED && !stillShort) {
+        return this.setStatus(uow, order, OrderStatus.CONFIRMED, 'order.allocated', { allocated: { before: null, after: allocated } });
+      }
+      uow.audit({ action: 'order.allocated', entityType: 'Order', entityId: id, changes: { allocated: { before: null, after: allocated } } });
+      return order;
+    });
+  }
+
   async cancel(ctx: RequestContext, id: string, reason?: string | null): Promise<Order> {
     if (!isUuid(id)) throw ValidationError.of('id', 'must be a UUID');
     validateReason(reason);
