@@ -22,6 +22,7 @@ import { DeliveryResolver } from './outbound/delivery.resolver.js';
 import { DeliveryService } from './outbound/delivery.service.js';
 import { DeliveryWorker } from './outbound/delivery.worker.js';
 import { SnapshotLoader } from './outbound/snapshot.loader.js';
+import { SyncScheduler, SyncScheduleResolver, SyncScheduleService } from './sync/sync-schedule.js';
 import { SyncRunResolver } from './sync/sync.resolver.js';
 import { SyncService } from './sync/sync.service.js';
 import { SyncWorker } from './sync/sync.worker.js';
@@ -38,6 +39,7 @@ export const INTEGRATION_RESOLVERS = [
   InboundMessageResolver,
   DeliveryResolver,
   SyncRunResolver,
+  SyncScheduleResolver,
 ];
 
 export interface IntegrationOptions {
@@ -48,10 +50,10 @@ export interface IntegrationOptions {
   worker: boolean;
 }
 
-const SERVICES = [ConnectionService, LinkService, InboundService, CanonicalApplier, DeliveryService, SnapshotLoader, SyncService];
+const SERVICES = [ConnectionService, LinkService, InboundService, CanonicalApplier, DeliveryService, SnapshotLoader, SyncService, SyncScheduleService];
 
 /** Background work, in processes with KEEL_ROLE worker or all. */
-const WORKERS = [InboundProcessor, OutboxDispatcher, DeliveryWorker, SyncWorker];
+const WORKERS = [InboundProcessor, OutboxDispatcher, DeliveryWorker, SyncWorker, SyncScheduler];
 
 /**
  * The integration framework: adapter registry, connections and secrets, links, and, by role,

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../shared/context.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
 import { isResource, RESOURCES, type Resource } from '../contract/index.js';
-import { ConnectionService } from '../connection/connection.service.js';
+import { ConnectionService, type ConnectionRecord } from '../connection/connection.service.js';
 import { AdapterRegistry } from '../registry/registry.js';
 import { AmbientDatabase } from '../runtime/ambient-database.js';
 import type { SyncRun } from './sync.model.js';
@@ -56,13 +56,19 @@ export class SyncService {
    * Starts pulling one resource, from where the last finished run of it ended. A run of the
    * same resource that is still going is returned instead of starting a second one.
    */
-  async start(ctx: RequestContext, connectionId: string, entity: string, pageSize?: number | null): Promise<SyncRun> {
+  /** The connection and the resource its adapter can pull, or the field error saying why not. */
+  async pullable(connectionId: string, entity: string): Promise<{ connection: ConnectionRecord; resource: Resource }> {
     const connection = await this.connections.record(connectionId, 'connectionId');
-    this.connections.assertActive(connection);
     const resource = resourceNamed(entity);
     if (!resource) throw ValidationError.of('entity', `is not a resource; use one of ${Object.keys(RESOURCES).join(', ')}`);
     const adapter = this.registry.get(connection.adapter);
     if (!adapter.capabilities[resource]?.pull || !adapter.pull) throw ValidationError.of('entity', `the ${adapter.key} adapter cannot pull ${resource}`);
+    return { connection, resource };
+  }
+
+  async start(ctx: RequestContext, connectionId: string, entity: string, pageSize?: number | null): Promise<SyncRun> {
+    const { connection, resource } = await this.pullable(connectionId, entity);
+    this.connections.assertActive(connection);
     const size = pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(size) || size < 1 || size > 1000) throw ValidationError.of('pageSize', 'must be between 1 and 1000');
     const id = await this.db.transaction(ctx, async (uow) => {
