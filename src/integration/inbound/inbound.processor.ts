@@ -29,6 +29,8 @@ interface ClaimedMessage {
   payload: Json;
   correctedPayload: Json | null;
   attempts: number;
+  /** The webhook request's correlation id, carried into the canonical write and its deliveries. */
+  correlationId: string;
 }
 
 type Outcome =
@@ -99,7 +101,8 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
       const message = await tx.uow.one<ClaimedMessage>(
         `SELECT m.id, m.connection_id AS "connectionId", m.topic, m.entity_type AS "entityType", m.external_id AS "externalId",
                 m.external_updated_at AS "externalUpdatedAt", m.external_version AS "externalVersion", m.content_hash AS "contentHash",
-                m.payload, m.corrected_payload AS "correctedPayload", m.attempts
+                m.payload, m.corrected_payload AS "correctedPayload", m.attempts,
+                COALESCE(m.correlation_id, 'inbound-message:' || m.id) AS "correlationId"
            FROM inbound_messages m JOIN connections c ON c.id = m.connection_id
           WHERE m.status = 'RECEIVED' AND m.next_attempt_at <= now() AND c.status = 'ACTIVE'
           ORDER BY m.next_attempt_at, m.received_at, m.id
@@ -107,7 +110,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
       );
       if (!message) return false;
       const connection = (await this.connections.find(message.connectionId))!;
-      await logContext.run({ correlationId: `inbound-message:${message.id}`, actor: `connection:${connection.name}` }, () => this.process(tx, connection, message));
+      await logContext.run({ correlationId: message.correlationId, actor: `connection:${connection.name}` }, () => this.process(tx, connection, message));
       return true;
     });
   }
@@ -178,7 +181,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
       return outcomeOf(isIntegrationError(error) ? error : adapter.classify(error));
     }
 
-    const ctx = this.connections.actor(connection, `inbound-message:${message.id}`, `inbound-message:${message.id}`);
+    const ctx = this.connections.actor(connection, message.correlationId, `inbound-message:${message.id}`);
     try {
       await tx.savepoint(async () => {
         const linked: Linked[] = [];

@@ -51,7 +51,7 @@ export class InboundService {
    * and changes nothing. One statement, so a webhook's envelopes are stored all or none.
    * Runs in `uow`'s transaction when given (a sync run stages a page with its checkpoint).
    */
-  async stage(connection: ConnectionRecord, envelopes: InboundEnvelope[], options: { uow?: UnitOfWork; syncRunId?: string } = {}): Promise<{ stored: number; duplicates: number }> {
+  async stage(connection: ConnectionRecord, envelopes: InboundEnvelope[], options: { uow?: UnitOfWork; syncRunId?: string; correlationId?: string } = {}): Promise<{ stored: number; duplicates: number }> {
     if (!envelopes.length) return { stored: 0, duplicates: 0 };
     const rows = envelopes.map((e, i) => {
       const at = `envelope ${i}`;
@@ -71,14 +71,14 @@ export class InboundService {
       };
     });
     const sql = `INSERT INTO inbound_messages (id, connection_id, sync_run_id, topic, entity_type, external_id, dedupe_key, occurred_at,
-                                              external_updated_at, external_version, content_hash, payload)
+                                              external_updated_at, external_version, content_hash, payload, correlation_id)
       SELECT r.id, $1, $2, r.topic, r.entity_type, r.external_id, r.dedupe_key, r.occurred_at, r.external_updated_at, r.external_version,
-             r.content_hash, COALESCE(r.payload, 'null'::jsonb)
+             r.content_hash, COALESCE(r.payload, 'null'::jsonb), $4
         FROM jsonb_to_recordset($3::jsonb) AS r(id uuid, topic text, entity_type text, external_id text, dedupe_key text, occurred_at timestamptz,
              external_updated_at timestamptz, external_version text, content_hash text, payload jsonb)
       ON CONFLICT (connection_id, dedupe_key) DO NOTHING
       RETURNING id`;
-    const params = [connection.id, options.syncRunId ?? null, JSON.stringify(rows)];
+    const params = [connection.id, options.syncRunId ?? null, JSON.stringify(rows), options.correlationId ?? null];
     const inserted = options.uow ? await options.uow.query(sql, params) : await this.db.query(sql, params);
     const labels = { connection: connection.name, adapter: connection.adapter };
     integrationInbound.inc({ ...labels, outcome: 'received' }, inserted.length);

@@ -69,7 +69,7 @@ export class WebhookController {
       return;
     }
     try {
-      const { stored, duplicates } = await this.inbound.stage(connection, routed.value);
+      const { stored, duplicates } = await this.inbound.stage(connection, routed.value, { correlationId: (req as Request & { correlationId?: string }).correlationId });
       res.status(200).json({ status: 'accepted', stored, duplicates });
     } catch (error) {
       if (!(error instanceof EnvelopeError)) throw error;

@@ -22,6 +22,7 @@ interface ClaimedDelivery {
   entityType: EntityType;
   entityId: string;
   attempts: number;
+  correlationId: string;
 }
 
 const CONCURRENCY = 4;
@@ -64,7 +65,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async deliverNext(): Promise<boolean> {
     return this.db.ambient(systemContext('delivery-worker'), async (tx) => {
       const delivery = await tx.uow.one<ClaimedDelivery>(
-        `SELECT d.id, d.connection_id AS "connectionId", d.event_type AS "eventType", d.entity_type AS "entityType", d.entity_id AS "entityId", d.attempts
+        `SELECT d.id, d.connection_id AS "connectionId", d.event_type AS "eventType", d.entity_type AS "entityType", d.entity_id AS "entityId", d.attempts,
+                COALESCE(d.correlation_id, 'delivery:' || d.id) AS "correlationId"
            FROM deliveries d JOIN connections c ON c.id = d.connection_id
           WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND c.status = 'ACTIVE'
             AND NOT EXISTS (SELECT 1 FROM deliveries p
@@ -75,7 +77,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       );
       if (!delivery) return false;
       const connection = (await this.connections.find(delivery.connectionId))!;
-      await logContext.run({ correlationId: `delivery:${delivery.id}`, actor: `connection:${connection.name}` }, () => this.deliver(tx, connection, delivery));
+      await logContext.run({ correlationId: delivery.correlationId, actor: `connection:${connection.name}` }, () => this.deliver(tx, connection, delivery));
       return true;
     });
   }
@@ -102,7 +104,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       receipt = await adapter.push.push(
         { entityType: delivery.entityType, entityId: delivery.entityId, externalId: link?.externalId ?? null, externalVersion: link?.externalVersion ?? null, payload, idempotencyKey: delivery.id, eventType: delivery.eventType },
-        this.connections.context(connection, adapter, `delivery:${delivery.id}`),
+        this.connections.context(connection, adapter, delivery.correlationId),
       );
       if (!receipt || typeof receipt.externalId !== 'string' || !receipt.externalId) throw IntegrationError.permanent('the adapter returned no external id');
     } catch (error) {

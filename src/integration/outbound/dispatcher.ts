@@ -20,6 +20,7 @@ interface OutboxRow {
   aggregateType: string;
   aggregateId: string;
   actor: string;
+  correlationId: string | null;
   occurredAt: Date;
 }
 
@@ -65,7 +66,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       const cursor = await tx.uow.one<{ position: string }>(`SELECT position::text FROM outbox_cursors WHERE name = 'deliveries' FOR UPDATE SKIP LOCKED`);
       if (!cursor) return -1;
       const events = await tx.uow.query<OutboxRow>(
-        `SELECT e.sequence::text AS sequence, e.id, e.type, e.aggregate_type AS "aggregateType", e.aggregate_id AS "aggregateId", e.actor, e.occurred_at AS "occurredAt"
+        `SELECT e.sequence::text AS sequence, e.id, e.type, e.aggregate_type AS "aggregateType", e.aggregate_id AS "aggregateId", e.actor, e.correlation_id AS "correlationId", e.occurred_at AS "occurredAt"
            FROM domain_events e WHERE e.sequence > $1 ORDER BY e.sequence LIMIT ${BATCH}`,
         [cursor.position],
       );
@@ -74,12 +75,12 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       const rows = events.flatMap((event) => (isEntityType(event.aggregateType) ? connections.filter((c) => this.wants(c, event)).map((c) => ({ event, c })) : []));
       if (rows.length) {
         await tx.uow.query(
-          `INSERT INTO deliveries (id, connection_id, event_id, event_sequence, event_type, entity_type, entity_id)
-           SELECT r.id, r.connection_id, r.event_id, r.event_sequence, r.event_type, r.entity_type, r.entity_id
-             FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, connection_id uuid, event_id uuid, event_sequence bigint, event_type text, entity_type text, entity_id uuid)
+          `INSERT INTO deliveries (id, connection_id, event_id, event_sequence, event_type, entity_type, entity_id, correlation_id)
+           SELECT r.id, r.connection_id, r.event_id, r.event_sequence, r.event_type, r.entity_type, r.entity_id, r.correlation_id
+             FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, connection_id uuid, event_id uuid, event_sequence bigint, event_type text, entity_type text, entity_id uuid, correlation_id text)
            ON CONFLICT (connection_id, event_id) DO NOTHING`,
           [JSON.stringify(rows.map(({ event, c }) => ({
-            id: newId(), connection_id: c.id, event_id: event.id, event_sequence: event.sequence, event_type: event.type, entity_type: event.aggregateType, entity_id: event.aggregateId,
+            id: newId(), connection_id: c.id, event_id: event.id, event_sequence: event.sequence, event_type: event.type, entity_type: event.aggregateType, entity_id: event.aggregateId, correlation_id: event.correlationId,
           })))],
         );
         for (const { c } of rows) integrationOutbound.inc({ connection: c.name, adapter: c.adapter, outcome: 'created' });
