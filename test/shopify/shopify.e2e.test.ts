@@ -262,6 +262,21 @@ describe('shopify adapter end to end', () => {
     assert.equal(product.name, 'Pulled 3');
     assert.deepEqual(new Set(product.externalRefs.map((r: { externalId: string }) => r.externalId)), new Set(['gid://shopify/ProductVariant/9007199254740993', 'gid://shopify/InventoryItem/9007199254741093']));
 
+    fake.records.customers.push(
+      ...[1, 2, 3].map((i) => ({
+        id: `gid://shopify/Customer/90071992547420${10 + i}`, firstName: 'Pulled', lastName: `Customer ${i}`, defaultEmailAddress: { emailAddress: `pulled${i}@example.com` },
+        phone: null, updatedAt: '2025-07-03T00:00:00Z',
+        defaultAddress: { firstName: 'Pulled', lastName: `Customer ${i}`, address1: `${i} Pull Street`, address2: null, city: 'Leeds', provinceCode: null, zip: 'LS1 1AA', countryCodeV2: 'GB' },
+      })),
+    );
+    const customers = await run('customers');
+    assert.equal(customers.status, 'SUCCEEDED', JSON.stringify(customers.errors));
+    assert.deepEqual({ pages: customers.counts.pages, fetched: customers.counts.fetched, applied: customers.counts.applied }, { pages: 2, fetched: 3, applied: 3 });
+    const pulledCustomer = await keel.ok(`query { customers(filter: { email: "pulled3@example.com" }) { nodes { name shippingAddress { line1 city country } externalRefs { externalId } } } }`);
+    assert.deepEqual(pulledCustomer.customers.nodes, [
+      { name: 'Pulled Customer 3', shippingAddress: { line1: '3 Pull Street', city: 'Leeds', country: 'GB' }, externalRefs: [{ externalId: 'gid://shopify/Customer/9007199254742013' }] },
+    ]);
+
     const orders = await run('orders');
     assert.equal(orders.status, 'SUCCEEDED', JSON.stringify(orders.errors));
     const order = await orderOf('gid://shopify/Order/9007199254741993');
