@@ -27,6 +27,7 @@ import { SyncRunResolver } from './sync/sync.resolver.js';
 import { SyncService } from './sync/sync.service.js';
 import { SyncWorker } from './sync/sync.worker.js';
 import { ADAPTERS, AdapterRegistry } from './registry/registry.js';
+import { IntegrationLagMetrics } from './runtime/lag-metrics.js';
 
 /** The integration GraphQL API (listed in the app's RESOLVERS, so schema.graphql includes it). */
 export const INTEGRATION_RESOLVERS = [
@@ -50,7 +51,7 @@ export interface IntegrationOptions {
   worker: boolean;
 }
 
-const SERVICES = [ConnectionService, LinkService, InboundService, CanonicalApplier, DeliveryService, SnapshotLoader, SyncService, SyncScheduleService];
+const SERVICES = [ConnectionService, LinkService, InboundService, CanonicalApplier, DeliveryService, SnapshotLoader, SyncService, SyncScheduleService, IntegrationLagMetrics];
 
 /** Background work, in processes with KEEL_ROLE worker or all. */
 const WORKERS = [InboundProcessor, OutboxDispatcher, DeliveryWorker, SyncWorker, SyncScheduler];

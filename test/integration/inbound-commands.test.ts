@@ -112,4 +112,10 @@ test('per-connection counters are on /metrics', async () => {
   assert.match(text, /keel_integration_inbound_total\{connection="shop",adapter="testtool",outcome="applied"\} \d+/);
   assert.match(text, /keel_integration_inbound_total\{connection="shop",adapter="testtool",outcome="rejected"\} \d+/);
   assert.match(text, /keel_integration_inbound_total\{connection="shop",adapter="testtool",outcome="retried"\} \d+/);
+  // The payment still waiting for its invoice is lag: counted, and aged.
+  const waiting = Number(/keel_integration_waiting\{connection="shop",adapter="testtool",direction="inbound"\} (\d+)/.exec(text)?.[1]);
+  const lag = Number(/keel_integration_lag_seconds\{connection="shop",adapter="testtool",direction="inbound"\} ([\d.e+-]+)/.exec(text)?.[1]);
+  assert.ok(waiting >= 1, `waiting inbound messages: ${waiting}`);
+  assert.ok(lag > 0, `lag of the oldest waiting message: ${lag}`);
+  assert.match(text, /keel_integration_lag_seconds\{connection="shop",adapter="testtool",direction="outbound"\} /);
 });
