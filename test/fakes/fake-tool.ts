@@ -14,6 +14,9 @@ export interface Push {
   externalId: string | null;
   data: Record<string, unknown>;
   replay: boolean;
+  /** When it arrived (ms since the epoch), and how many pushes the fake was serving then, this one included. */
+  at: number;
+  concurrent: number;
 }
 
 interface Failure {
@@ -34,6 +37,7 @@ export class FakeTool {
   /** Records the fake holds, by entity and id (what pushes created or updated). */
   readonly records = new Map<string, Record<string, unknown>>();
   products: Record<string, unknown>[] = [];
+  private serving = 0;
   /** Delay before answering pushes, so a test can kill Keel while one is in flight. */
   pushDelayMs = 0;
   private readonly answered = new Map<string, { status: number; body: unknown }>();
@@ -86,9 +90,13 @@ export class FakeTool {
       if (!key) return reply(400, { error: 'Idempotency-Key is required' });
       const { externalId, data } = JSON.parse(body) as { externalId: string | null; data: Record<string, unknown> };
       const earlier = this.answered.get(key);
-      this.pushes.push({ entity, key, externalId, data, replay: Boolean(earlier) });
-      if (earlier) return reply(earlier.status, earlier.body);
+      this.pushes.push({ entity, key, externalId, data, replay: Boolean(earlier), at: Date.now(), concurrent: ++this.serving });
+      if (earlier) {
+        this.serving--;
+        return reply(earlier.status, earlier.body);
+      }
       if (this.pushDelayMs) await new Promise((r) => setTimeout(r, this.pushDelayMs));
+      this.serving--;
       const id = externalId ?? `${entity.slice(0, 4)}_${this.next++}`;
       const before = this.records.get(`${entity}/${id}`);
       const record = { ...data, id, version: Number(before?.version ?? 0) + 1, updated_at: new Date().toISOString() };

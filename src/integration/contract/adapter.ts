@@ -122,6 +122,12 @@ export interface AdapterDefinition<C extends object = any, S extends object = an
   capabilities: Partial<Record<Resource, Capability>>;
   configSchema: SchemaClass<C>;
   secretsSchema: SchemaClass<S>;
+  /**
+   * What one connection may ask of the vendor at once: concurrent pushes and pushes per
+   * second, enforced by each worker process (the vendor's 429, classified rate_limited, is
+   * the backstop when several processes share a connection).
+   */
+  limits?: { concurrency?: number; pushesPerSecond?: number };
   /** Keel scopes the connection's service account gets, e.g. `orders:write`. */
   scopes: readonly string[];
   webhook?: WebhookPort<S>;

@@ -27,6 +27,15 @@ interface ClaimedDelivery {
 
 const CONCURRENCY = 4;
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A connection's share of this process: pushes in flight, and when its rate budget lets the next one start. */
+interface Budget {
+  inFlight: number;
+  nextStartAt: number;
+  limit: number;
+}
+
 /**
  * The delivery worker: claims due PENDING deliveries (`FOR UPDATE SKIP LOCKED`), never one
  * whose aggregate has an earlier delivery still pending for the same connection (so one
@@ -39,6 +48,7 @@ const CONCURRENCY = 4;
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly loop: WorkerLoop;
+  private readonly budgets = new Map<string, Budget>();
 
   constructor(
     private readonly db: AmbientDatabase,
@@ -63,23 +73,59 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async deliverNext(): Promise<boolean> {
+    const saturated = this.saturatedConnections();
     return this.db.ambient(systemContext('delivery-worker'), async (tx) => {
       const delivery = await tx.uow.one<ClaimedDelivery>(
         `SELECT d.id, d.connection_id AS "connectionId", d.event_type AS "eventType", d.entity_type AS "entityType", d.entity_id AS "entityId", d.attempts,
                 COALESCE(d.correlation_id, 'delivery:' || d.id) AS "correlationId"
            FROM deliveries d JOIN connections c ON c.id = d.connection_id
           WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND c.status = 'ACTIVE'
+            AND d.connection_id <> ALL($1::uuid[])
             AND NOT EXISTS (SELECT 1 FROM deliveries p
                              WHERE p.connection_id = d.connection_id AND p.entity_type = d.entity_type AND p.entity_id = d.entity_id
                                AND p.status = 'PENDING' AND p.event_sequence < d.event_sequence)
           ORDER BY d.next_attempt_at, d.event_sequence
           LIMIT 1 FOR UPDATE OF d SKIP LOCKED`,
+        [saturated],
       );
       if (!delivery) return false;
       const connection = (await this.connections.find(delivery.connectionId))!;
-      await logContext.run({ correlationId: delivery.correlationId, actor: `connection:${connection.name}` }, () => this.deliver(tx, connection, delivery));
+      const release = await this.take(connection);
+      try {
+        await logContext.run({ correlationId: delivery.correlationId, actor: `connection:${connection.name}` }, () => this.deliver(tx, connection, delivery));
+      } finally {
+        release();
+      }
       return true;
     });
+  }
+
+  /** Connections at their adapter's concurrency or rate limit right now: the claim passes them over. */
+  private saturatedConnections(): string[] {
+    const now = Date.now();
+    return [...this.budgets].filter(([, b]) => b.nextStartAt > now || b.inFlight >= b.limit).map(([id]) => id);
+  }
+
+  /**
+   * Counts a push against its connection's budget, waiting for a free slot and for the rate
+   * budget's next start time (other slots of this process may have claimed for the same
+   * connection meanwhile); the returned function gives the slot back.
+   */
+  private async take(connection: ConnectionRecord): Promise<() => void> {
+    const limits = this.registry.find(connection.adapter)?.limits;
+    let budget = this.budgets.get(connection.id);
+    if (!budget) this.budgets.set(connection.id, (budget = { inFlight: 0, nextStartAt: 0, limit: limits?.concurrency ?? CONCURRENCY }));
+    while (budget.inFlight >= budget.limit) await sleep(10);
+    budget.inFlight++;
+    if (limits?.pushesPerSecond) {
+      const startAt = Math.max(Date.now(), budget.nextStartAt);
+      budget.nextStartAt = startAt + 1000 / limits.pushesPerSecond;
+      if (startAt > Date.now()) await sleep(startAt - Date.now());
+    }
+    const slot = budget;
+    return () => {
+      slot.inFlight--;
+    };
   }
 
   private async deliver(tx: AmbientTransaction, connection: ConnectionRecord, delivery: ClaimedDelivery): Promise<void> {

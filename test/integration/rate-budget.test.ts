@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTestKeel, type TestKeel } from '../helpers/keel.js';
+import { FakeTool } from '../fakes/fake-tool.js';
+import { createTestConnection, FAST_WORKERS, waitFor } from '../fakes/harness.js';
+import { createTestAdapter } from '../fakes/test-adapter.js';
+
+let keel: TestKeel;
+let fake: FakeTool;
+
+before(async () => {
+  fake = await new FakeTool().start();
+  // At most one push at a time per connection, and four a second.
+  keel = await startTestKeel({ adapters: [createTestAdapter({ limits: { concurrency: 1, pushesPerSecond: 4 } })], env: FAST_WORKERS });
+});
+after(async () => {
+  await keel?.close();
+  await fake?.close();
+});
+
+test("a connection's pushes stay within its adapter's concurrency and rate budget", async () => {
+  await createTestConnection(keel, fake.url, { name: 'budgeted' });
+  fake.pushDelayMs = 100;
+  await Promise.all(
+    Array.from({ length: 8 }, (_, i) => keel.ok(`mutation($n: String!) { createCustomer(input: { name: $n, currency: "USD" }) { id } }`, { n: `Budgeted ${i}` })),
+  );
+  const pushes = await waitFor('all eight customers to be pushed', async () => {
+    const done = fake.effectivePushes.filter((p) => p.entity === 'customers');
+    return done.length >= 8 && done;
+  });
+  assert.equal(Math.max(...pushes.map((p) => p.concurrent)), 1, 'never two pushes of the connection at once');
+  const starts = pushes.map((p) => p.at).sort((a, b) => a - b);
+  const gaps = starts.slice(1).map((t, i) => t - starts[i]);
+  // 4 a second is one every 250 ms; allow the timer a little slack, never a burst.
+  assert.ok(Math.min(...gaps) >= 200, `pushes are spaced by the rate budget: ${gaps.join(', ')} ms`);
+});
