@@ -22,6 +22,7 @@ export class SyncRun {
   @Field(() => [FieldErrorType]) errors: FieldErrorType[];
   @Field(() => JsonScalar, { nullable: true, description: 'Where the next page starts (advanced only after a page is stored).' }) checkpoint: unknown;
   @Field(() => Int) attempts: number;
+  @Field({ description: 'Read from the start; on success, links to records the tool no longer has are removed.' }) full: boolean;
   @Field() startedAt: Date;
   @Field(() => Date, { nullable: true }) finishedAt: Date | null;
 }

@@ -22,8 +22,10 @@ export class SyncRunResolver {
     @Args('connectionId', { type: () => ID }) connectionId: string,
     @Args('entity', { description: 'A resource such as "products" (or its type name, "Product").' }) entity: string,
     @Args('pageSize', { type: () => Int, nullable: true, description: 'Records per page, 1 to 1000; 100 when omitted.' }) pageSize?: number | null,
+    @Args('full', { type: () => Boolean, nullable: true, description: 'Read everything from the start; when the run completes, unlink what the tool no longer has.' })
+    full?: boolean | null,
   ): Promise<SyncRun> {
-    return this.syncs.start(ctx, connectionId, entity, pageSize);
+    return this.syncs.start(ctx, connectionId, entity, pageSize, full ?? false);
   }
 
   @Query(() => SyncRun)

@@ -18,7 +18,8 @@ const COLUMNS = `r.id, r.connection_id AS "connectionId", r.resource AS entity, 
     'applied', (SELECT count(*) FROM inbound_messages m WHERE m.sync_run_id = r.id AND m.status = 'APPLIED'),
     'skipped', (SELECT count(*) FROM inbound_messages m WHERE m.sync_run_id = r.id AND m.status = 'SKIPPED'),
     'rejected', (SELECT count(*) FROM inbound_messages m WHERE m.sync_run_id = r.id AND m.status = 'REJECTED'),
-    'pending', (SELECT count(*) FROM inbound_messages m WHERE m.sync_run_id = r.id AND m.status = 'RECEIVED')) AS counts`;
+    'pending', (SELECT count(*) FROM inbound_messages m WHERE m.sync_run_id = r.id AND m.status = 'RECEIVED'),
+    'unlinked', r.unlinked) AS counts, r.full_run AS full`;
 
 /** "products" or "Product" both name the products resource. */
 function resourceNamed(entity: string): Resource | undefined {
@@ -66,7 +67,11 @@ export class SyncService {
     return { connection, resource };
   }
 
-  async start(ctx: RequestContext, connectionId: string, entity: string, pageSize?: number | null): Promise<SyncRun> {
+  /**
+   * A full run reads from the start instead of from the last checkpoint; when it finishes,
+   * links to records the tool no longer listed are removed (see SyncWorker).
+   */
+  async start(ctx: RequestContext, connectionId: string, entity: string, pageSize?: number | null, full = false): Promise<SyncRun> {
     const { connection, resource } = await this.pullable(connectionId, entity);
     this.connections.assertActive(connection);
     const size = pageSize ?? DEFAULT_PAGE_SIZE;
@@ -77,11 +82,11 @@ export class SyncService {
       if (running) return running.id;
       const runId = newId();
       await uow.query(
-        `INSERT INTO sync_runs (id, connection_id, resource, page_size, checkpoint, created_by)
-         SELECT $1, $2, $3, $4, (SELECT checkpoint FROM sync_checkpoints WHERE connection_id = $2 AND resource = $3), $5`,
-        [runId, connectionId, resource, size, ctx.actor],
+        `INSERT INTO sync_runs (id, connection_id, resource, page_size, checkpoint, created_by, full_run)
+         SELECT $1, $2, $3, $4, CASE WHEN $6 THEN NULL ELSE (SELECT checkpoint FROM sync_checkpoints WHERE connection_id = $2 AND resource = $3) END, $5, $6`,
+        [runId, connectionId, resource, size, ctx.actor, full],
       );
-      uow.audit({ action: 'sync_run.started', entityType: 'SyncRun', entityId: runId, changes: { connection: { before: null, after: connection.name }, entity: { before: null, after: resource } } });
+      uow.audit({ action: 'sync_run.started', entityType: 'SyncRun', entityId: runId, changes: { connection: { before: null, after: connection.name }, entity: { before: null, after: resource }, full: { before: null, after: full } } });
       return runId;
     });
     for (const listener of this.startedListeners) listener();

@@ -4,8 +4,8 @@ import { KEEL_CONFIG, type KeelConfig } from '../../config/config.js';
 import { LOGGER } from '../../infrastructure/observability/logger.tokens.js';
 import { logContext, maskSecrets } from '../../infrastructure/observability/logger.js';
 import { systemContext } from '../../shared/context.js';
-import { IntegrationError, isIntegrationError, type Json, type PullPage, type Resource } from '../contract/index.js';
-import { ConnectionService } from '../connection/connection.service.js';
+import { IntegrationError, isIntegrationError, RESOURCES, type Json, type PullPage, type Resource } from '../contract/index.js';
+import { ConnectionService, type ConnectionRecord } from '../connection/connection.service.js';
 import { EnvelopeError, InboundService } from '../inbound/inbound.service.js';
 import { AdapterRegistry } from '../registry/registry.js';
 import { AmbientDatabase } from '../runtime/ambient-database.js';
@@ -20,6 +20,7 @@ interface ClaimedRun {
   checkpoint: Json | null;
   pageSize: number;
   attempts: number;
+  fullRun: boolean;
 }
 
 /**
@@ -57,7 +58,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnModuleDestroy {
     let staged = false;
     const found = await this.db.ambient(systemContext('sync-worker'), async (tx) => {
       const run = await tx.uow.one<ClaimedRun>(
-        `SELECT r.id, r.connection_id AS "connectionId", r.resource, r.checkpoint, r.page_size AS "pageSize", r.attempts
+        `SELECT r.id, r.connection_id AS "connectionId", r.resource, r.checkpoint, r.page_size AS "pageSize", r.attempts, r.full_run AS "fullRun"
            FROM sync_runs r JOIN connections c ON c.id = r.connection_id
           WHERE r.status = 'RUNNING' AND r.next_attempt_at <= now() AND c.status = 'ACTIVE'
           ORDER BY r.next_attempt_at, r.started_at LIMIT 1 FOR UPDATE OF r SKIP LOCKED`,
@@ -71,6 +72,12 @@ export class SyncWorker implements OnApplicationBootstrap, OnModuleDestroy {
           page = await adapter.pull!.page({ resource: run.resource, checkpoint: run.checkpoint, pageSize: run.pageSize }, this.connections.context(connection, adapter, `sync-run:${run.id}`));
           const result = await this.inbound.stage(connection, page.records ?? [], { uow: tx.uow, syncRunId: run.id });
           staged = result.stored > 0;
+          if (run.fullRun && page.records?.length) {
+            await tx.uow.query(`INSERT INTO sync_run_seen (run_id, external_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [
+              run.id,
+              page.records.map((r) => r.externalId),
+            ]);
+          }
         } catch (error) {
           const failure = error instanceof EnvelopeError ? IntegrationError.permanent(error.message) : isIntegrationError(error) ? error : adapter.classify(error);
           const message = maskSecrets(failure.message).slice(0, 2000);
@@ -102,6 +109,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnModuleDestroy {
              ON CONFLICT (connection_id, resource) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()`,
             [connection.id, run.resource, JSON.stringify(page.checkpoint ?? null)],
           );
+          if (run.fullRun) await this.unlinkMissing(connection, run);
           this.log.info({ syncRunId: run.id, resource: run.resource }, 'sync run finished');
         }
       });
@@ -110,4 +118,32 @@ export class SyncWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (staged) this.inbound.notifyStaged();
     return found;
   }
+
+  /**
+   * After a complete full run, and only then (a failed or partial run proves nothing): links
+   * of this resource whose record the tool no longer listed are removed, with an audit
+   * entry. Only links made from records the tool sent are candidates (not, say, the
+   * inventory-item link a product also has). Keel is the system of record, so its own
+   * record stays; it just stops pointing at a twin that is gone.
+   */
+  private async unlinkMissing(connection: ConnectionRecord, run: ClaimedRun): Promise<void> {
+    // Joins the run's transaction, acting as the connection with the run as the cause.
+    const cause = `sync-run:${run.id}`;
+    const entityType = RESOURCES[run.resource];
+    await this.db.transaction(this.connections.actor(connection, cause, cause), async (uow) => {
+      const gone = await uow.query<{ entityId: string; externalId: string }>(
+        `DELETE FROM external_refs r
+          WHERE r.connection_id = $1 AND r.entity_type = $2
+            AND EXISTS (SELECT 1 FROM inbound_messages m WHERE m.connection_id = r.connection_id AND m.entity_type = r.entity_type AND m.external_id = r.external_id)
+            AND NOT EXISTS (SELECT 1 FROM sync_run_seen s WHERE s.run_id = $3 AND s.external_id = r.external_id)
+          RETURNING r.entity_id AS "entityId", r.external_id AS "externalId"`,
+        [run.connectionId, entityType, run.id],
+      );
+      for (const ref of gone) {
+        uow.audit({ action: 'external_ref.removed', entityType, entityId: ref.entityId, changes: { externalId: { before: ref.externalId, after: null } } });
+      }
+      await uow.query(`UPDATE sync_runs SET unlinked = $2 WHERE id = $1`, [run.id, gone.length]);
+    });
+  }
+
 }
