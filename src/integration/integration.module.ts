@@ -9,7 +9,9 @@ import {
   ExternalRefResolver,
   InvoiceExternalRefsResolver,
   OrderExternalRefsResolver,
+  PaymentExternalRefsResolver,
   ProductExternalRefsResolver,
+  ShipmentExternalRefsResolver,
 } from './links/external-ref.resolver.js';
 import { LinkService } from './links/link.service.js';
 import { CanonicalApplier } from './inbound/canonical-applier.js';
@@ -37,6 +39,8 @@ export const INTEGRATION_RESOLVERS = [
   ProductExternalRefsResolver,
   OrderExternalRefsResolver,
   InvoiceExternalRefsResolver,
+  PaymentExternalRefsResolver,
+  ShipmentExternalRefsResolver,
   InboundMessageResolver,
   DeliveryResolver,
   SyncRunResolver,

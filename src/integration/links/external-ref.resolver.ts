@@ -1,10 +1,13 @@
+import type { Type } from '@nestjs/common';
 import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { RequireScope } from '../../api/auth/scopes.guard.js';
 import { Customer } from '../../domain/customer/customer.model.js';
 import { Invoice } from '../../domain/invoice/invoice.model.js';
 import { Order } from '../../domain/order/order.model.js';
+import { Payment } from '../../domain/payment/payment.model.js';
 import { Product } from '../../domain/product/product.model.js';
+import { Shipment } from '../../domain/shipment/shipment.model.js';
 import { ValidationError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
 import { Connection } from '../connection/connection.model.js';
@@ -46,40 +49,27 @@ export class ExternalRefResolver {
   }
 }
 
-const DESCRIPTION = 'Links to this record in connected tools.';
+/**
+ * `externalRefs` on a canonical type: one small resolver class per type (Nest needs a class
+ * to register), all made here so the field reads the same everywhere.
+ */
+function externalRefsField(type: Type<{ id: string }>): Type<unknown> {
+  @Resolver(() => type)
+  class ExternalRefsField {
+    constructor(readonly links: LinkService) {}
 
-@Resolver(() => Customer)
-export class CustomerExternalRefsResolver {
-  constructor(private readonly links: LinkService) {}
-  @ResolveField(() => [ExternalRef], { description: DESCRIPTION })
-  externalRefs(@Parent() parent: Customer, @Context() gql: GqlContext): Promise<ExternalRef[]> {
-    return refsOf(gql, this.links, parent.id);
+    @ResolveField(() => [ExternalRef], { description: 'Links to this record in connected tools.' })
+    externalRefs(@Parent() parent: { id: string }, @Context() gql: GqlContext): Promise<ExternalRef[]> {
+      return refsOf(gql, this.links, parent.id);
+    }
   }
+  Object.defineProperty(ExternalRefsField, 'name', { value: `${type.name}ExternalRefsResolver` });
+  return ExternalRefsField;
 }
 
-@Resolver(() => Product)
-export class ProductExternalRefsResolver {
-  constructor(private readonly links: LinkService) {}
-  @ResolveField(() => [ExternalRef], { description: DESCRIPTION })
-  externalRefs(@Parent() parent: Product, @Context() gql: GqlContext): Promise<ExternalRef[]> {
-    return refsOf(gql, this.links, parent.id);
-  }
-}
-
-@Resolver(() => Order)
-export class OrderExternalRefsResolver {
-  constructor(private readonly links: LinkService) {}
-  @ResolveField(() => [ExternalRef], { description: DESCRIPTION })
-  externalRefs(@Parent() parent: Order, @Context() gql: GqlContext): Promise<ExternalRef[]> {
-    return refsOf(gql, this.links, parent.id);
-  }
-}
-
-@Resolver(() => Invoice)
-export class InvoiceExternalRefsResolver {
-  constructor(private readonly links: LinkService) {}
-  @ResolveField(() => [ExternalRef], { description: DESCRIPTION })
-  externalRefs(@Parent() parent: Invoice, @Context() gql: GqlContext): Promise<ExternalRef[]> {
-    return refsOf(gql, this.links, parent.id);
-  }
-}
+export const CustomerExternalRefsResolver = externalRefsField(Customer);
+export const ProductExternalRefsResolver = externalRefsField(Product);
+export const OrderExternalRefsResolver = externalRefsField(Order);
+export const InvoiceExternalRefsResolver = externalRefsField(Invoice);
+export const PaymentExternalRefsResolver = externalRefsField(Payment);
+export const ShipmentExternalRefsResolver = externalRefsField(Shipment);
