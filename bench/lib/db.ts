@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { createDataSource } from '../../src/infrastructure/database/data-source.js';
+import { startEmbeddedPostgres } from '../../src/infrastructure/database/embedded-postgres.js';
+import { runMigrations } from '../../src/infrastructure/database/migrate.js';
+import { treeCpuMs } from './proc.js';
+
+/** The database a benchmark run owns: migrated, seeded by the scenarios, dropped or discarded afterwards. */
+export interface BenchDatabase {
+  url: string;
+  /** The postmaster's pid when it runs on this machine and we can see it: Postgres CPU is measured through it. */
+  postmasterPid: number | undefined;
+  /** Whether pg_stat_statements is loaded, so statements per operation can be counted. */
+  statementsTracked: boolean;
+  embedded: boolean;
+  dataDir: string | undefined;
+  /** One connection for the harness's own bookkeeping (checkpoints, counts, invariants). */
+  admin: pg.Client;
+  close(): Promise<void>;
+}
+
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    return pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * DATABASE_URL's server, or an embedded PostgreSQL in a fresh temp dir (durable settings,
+ * as `npm start` runs it), restarted once with pg_stat_statements preloaded so the harness
+ * can count the SQL each operation costs.
+ */
+export async function openBenchDatabase(log: Logger, options: { fsync: boolean }): Promise<BenchDatabase> {
+  if (process.env.DATABASE_URL) {
+    const server = process.env.DATABASE_URL;
+    const name = `keel_bench_${randomBytes(4).toString('hex')}`;
+    await withClient(server, (c) => c.query(`CREATE DATABASE ${name}`));
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    const admin = new pg.Client({ connectionString: url.toString(), application_name: 'keel-bench' });
+    await admin.connect();
+    await migrate(url.toString(), log);
+    const statementsTracked = await admin.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).then(
+      () => admin.query(`SELECT 1 FROM pg_stat_statements LIMIT 1`).then(() => true),
+      () => false,
+    );
+    const dataDir = await admin.query<{ d: string }>(`SELECT current_setting('data_directory') AS d`).then((r) => r.rows[0].d, () => undefined);
+    const pid = dataDir && existsSync(dataDir) ? postmasterPid(dataDir) : undefined;
+    return {
+      url: url.toString(),
+      postmasterPid: pid && treeCpuMs(pid) >= 0 ? pid : undefined,
+      statementsTracked,
+      embedded: false,
+      dataDir,
+      admin,
+      close: async () => {
+        await admin.end();
+        await withClient(server, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => undefined);
+      },
+    };
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'keel-bench-'));
+  chmodSync(dir, 0o755);
+  const dataDir = path.join(dir, 'pg');
+  let embedded = await startEmbeddedPostgres(dataDir, log, { fsync: options.fsync });
+  // Settings only a restart applies: statement counting, and no timed checkpoint in the middle
+  // of a run (each run starts after an explicit CHECKPOINT instead).
+  await withClient(embedded.url, async (c) => {
+    await c.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
+    await c.query(`ALTER SYSTEM SET max_wal_size = '8GB'`);
+    await c.query(`ALTER SYSTEM SET checkpoint_timeout = '30min'`);
+  });
+  await embedded.stop();
+  embedded = await startEmbeddedPostgres(dataDir, log, { fsync: options.fsync });
+  await migrate(embedded.url, log);
+  const admin = new pg.Client({ connectionString: embedded.url, application_name: 'keel-bench' });
+  await admin.connect();
+  await admin.query(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`);
+  return {
+    url: embedded.url,
+    postmasterPid: postmasterPid(dataDir),
+    statementsTracked: true,
+    embedded: true,
+    dataDir,
+    admin,
+    close: async () => {
+      await admin.end().catch(() => undefined);
+      await embedded.stop();
+      // The cluster is the run's own: at 1M orders it holds gigabytes.
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function migrate(url: string, log: Logger): Promise<void> {
+  const dataSource = createDataSource({ url, poolSize: 2, applicationName: 'keel-bench-migrate' });
+  await dataSource.initialize();
+  try {
+    await runMigrations(dataSource, log);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export async function withClient<T>(url: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, application_name: 'keel-bench' });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Statements executed in this database so far (pg_stat_statements, top level, utility statements included). */
+export async function statementCount(db: BenchDatabase): Promise<number | undefined> {
+  if (!db.statementsTracked) return undefined;
+  const { rows } = await db.admin.query<{ n: string }>(
+    `SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
+  return Number(rows[0].n);
+}
+
+export async function serverVersion(db: BenchDatabase): Promise<string> {
+  const { rows } = await db.admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
+  return rows[0].v;
+}

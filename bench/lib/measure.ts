@@ -1,0 +1,142 @@
+import type { BenchDatabase } from './db.js';
+import { statementCount } from './db.js';
+import type { LoadResult } from './load.js';
+import { cpuMs, peakRssMb, resetPeakRss, treeCpuMs } from './proc.js';
+import { median, round, spread } from './stats.js';
+
+/** One measured run of one system in one cell, with its cost per operation. */
+export interface CellRun extends LoadResult {
+  system: string;
+  serverCpuMsPerOp?: number;
+  pgCpuMsPerOp?: number;
+  sqlPerOp?: number;
+  peakRssMb?: number;
+}
+
+export interface RunOptions {
+  system: string;
+  db: BenchDatabase;
+  /** The process serving the operations, whose CPU and RSS are charged to them. */
+  serverPid?: number;
+  warmup?: () => Promise<unknown>;
+  run: () => Promise<LoadResult>;
+}
+
+/**
+ * CHECKPOINT (so no run pays for the previous one's dirty pages), warm up, then read CPU,
+ * statement counters and peak RSS around the measured run.
+ */
+export async function measureRun(o: RunOptions): Promise<CellRun> {
+  await o.db.admin.query('CHECKPOINT');
+  if (o.serverPid) resetPeakRss(o.serverPid);
+  await o.warmup?.();
+  const server0 = o.serverPid ? cpuMs(o.serverPid) : 0;
+  const pg0 = o.db.postmasterPid ? treeCpuMs(o.db.postmasterPid) : 0;
+  const sql0 = await statementCount(o.db);
+  const result = await o.run();
+  const server1 = o.serverPid ? cpuMs(o.serverPid) : 0;
+  const pg1 = o.db.postmasterPid ? treeCpuMs(o.db.postmasterPid) : 0;
+  const sql1 = await statementCount(o.db);
+  const ops = Math.max(1, result.ops);
+  return {
+    system: o.system,
+    ...result,
+    serverCpuMsPerOp: o.serverPid ? (server1 - server0) / ops : undefined,
+    pgCpuMsPerOp: o.db.postmasterPid ? (pg1 - pg0) / ops : undefined,
+    // The harness's own counting query is one of the statements: leave it out.
+    sqlPerOp: sql0 !== undefined && sql1 !== undefined ? (sql1 - sql0 - 1) / ops : undefined,
+    peakRssMb: o.serverPid ? peakRssMb(o.serverPid) : undefined,
+  };
+}
+
+/** Medians over a cell's repeated runs of one system. */
+export interface SystemSummary {
+  system: string;
+  runs: number;
+  value: number;
+  spread: number;
+  p50: number;
+  p99: number;
+  max?: number;
+  errors: number;
+  serverCpuMsPerOp?: number;
+  pgCpuMsPerOp?: number;
+  sqlPerOp?: number;
+  peakRssMb?: number;
+}
+
+export function summarize(runs: CellRun[], valueOf: (r: CellRun) => number = (r) => r.opsPerSec): SystemSummary {
+  const m = (f: (r: CellRun) => number | undefined) => {
+    const values = runs.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    return values.length ? median(values) : undefined;
+  };
+  return {
+    system: runs[0]?.system ?? '?',
+    runs: runs.length,
+    value: median(runs.map(valueOf)),
+    spread: spread(runs.map(valueOf)),
+    p50: m((r) => r.p50) ?? NaN,
+    p99: m((r) => r.p99) ?? NaN,
+    max: m((r) => r.max),
+    errors: runs.reduce((s, r) => s + r.errors, 0),
+    serverCpuMsPerOp: m((r) => r.serverCpuMsPerOp),
+    pgCpuMsPerOp: m((r) => r.pgCpuMsPerOp),
+    sqlPerOp: m((r) => r.sqlPerOp),
+    peakRssMb: runs.some((r) => r.peakRssMb !== undefined) ? Math.max(...runs.map((r) => r.peakRssMb ?? 0)) : undefined,
+  };
+}
+
+/** One line of the report: Keel against one in-run baseline. */
+export interface Row {
+  scenario: string;
+  /** What `keel` and `baseline` measure, e.g. "orders/s". */
+  unit: string;
+  /** Higher is better for throughput, lower for latency. */
+  higherIsBetter: boolean;
+  keel?: SystemSummary;
+  /** Shown instead of Keel's figure when there is none (e.g. a feature not built yet). */
+  keelNote?: string;
+  baseline?: SystemSummary;
+  baselineName: string;
+  /** Median of the per-pair ratios keel/baseline, and their spread. */
+  ratio?: number;
+  ratioSpread?: number;
+  flags: string[];
+  /** Anything scenario-specific worth keeping in the JSON (invariants, EXPLAIN, per-event latencies...). */
+  details?: Record<string, unknown>;
+}
+
+/** Runs A and B alternately (A B A B ...), `repeats` pairs, so drift in the machine hits both alike. */
+export async function interleave(repeats: number, a: () => Promise<CellRun>, b: (() => Promise<CellRun>) | undefined): Promise<{ a: CellRun[]; b: CellRun[] }> {
+  const out = { a: [] as CellRun[], b: [] as CellRun[] };
+  for (let i = 0; i < repeats; i++) {
+    out.a.push(await a());
+    if (b) out.b.push(await b());
+  }
+  return out;
+}
+
+/** Builds a row from paired runs: ratio per pair, then the median, flagged when runs disagree by more than 15%. */
+export function pairedRow(scenario: string, unit: string, baselineName: string, a: CellRun[], b: CellRun[], valueOf?: (r: CellRun) => number, higherIsBetter = true): Row {
+  const keel = summarize(a, valueOf);
+  const baseline = b.length ? summarize(b, valueOf) : undefined;
+  const value = valueOf ?? ((r: CellRun) => r.opsPerSec);
+  const ratios = b.length ? a.map((r, i) => value(r) / value(b[i])) : [];
+  const flags: string[] = [];
+  if (keel.errors) flags.push(`${keel.errors} Keel errors`);
+  if (baseline?.errors) flags.push(`${baseline.errors} baseline errors`);
+  if (ratios.length > 1 && spread(ratios) > 0.15) flags.push(`ratio spread ${Math.round(spread(ratios) * 100)}%`);
+  return {
+    scenario,
+    unit,
+    higherIsBetter,
+    keel,
+    baseline,
+    baselineName,
+    ratio: ratios.length ? median(ratios) : undefined,
+    ratioSpread: ratios.length > 1 ? spread(ratios) : undefined,
+    flags,
+  };
+}
+
+export { round };
