@@ -147,13 +147,21 @@ export class Database {
 
   /** Runs `work` in one transaction; its audit entries and events commit with it or not at all. */
   async transaction<T>(ctx: RequestContext, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    return this.inTransaction(async (runner) => {
+      const uow = new UnitOfWork(runner, ctx);
+      const result = await work(uow);
+      await uow.flush();
+      return result;
+    });
+  }
+
+  /** A pooled connection in a transaction: committed when `work` resolves, rolled back when it throws. */
+  protected async inTransaction<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
-      const uow = new UnitOfWork(runner, ctx);
-      const result = await work(uow);
-      await uow.flush();
+      const result = await work(runner);
       await runner.commitTransaction();
       return result;
     } catch (err) {

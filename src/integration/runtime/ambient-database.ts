@@ -31,8 +31,8 @@ export interface AmbientTransaction {
  * UnitOfWork (its own actor, audit entries and events), flushed right before the commit so
  * the event sequence is still taken last and in commit order.
  *
- * Outside an ambient scope it is exactly `Database`. (It would be simpler as a feature of
- * Database itself; it lives here because src/infrastructure belongs to another team.)
+ * Outside an ambient scope it is exactly `Database`; it lives with the integration framework,
+ * the only code that opens ambient transactions.
  */
 @Injectable()
 export class AmbientDatabase extends Database {
@@ -60,24 +60,15 @@ export class AmbientDatabase extends Database {
   /** Opens the ambient transaction; commits when `work` resolves, rolls back when it throws. */
   async ambient<T>(ctx: RequestContext, work: (tx: AmbientTransaction) => Promise<T>): Promise<T> {
     if (this.scope.getStore()) throw new Error('ambient transactions do not nest');
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    const scope: Scope = { runner, units: [], savepoints: 0 };
-    try {
-      await runner.startTransaction();
+    return this.inTransaction(async (runner) => {
+      const scope: Scope = { runner, units: [], savepoints: 0 };
       const uow = new UnitOfWork(runner, ctx);
       const tx: AmbientTransaction = { uow, savepoint: (inner) => this.inSavepoint(scope, inner) };
       const result = await this.scope.run(scope, () => work(tx));
       for (const unit of scope.units) await unit.flush();
       await uow.flush();
-      await runner.commitTransaction();
       return result;
-    } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw err;
-    } finally {
-      await runner.release();
-    }
+    });
   }
 
   /**
