@@ -210,6 +210,23 @@ describe('QuickBooks Online adapter', () => {
     assert.match(connection.statusReason, /invalid_grant.*reconnect/i);
   });
 
+  test('an access token about to expire is refreshed before the call, not after a 401', async () => {
+    const soon = new Date(Date.now() + 60_000).toISOString();
+    const { createConnection } = await keel.ok(`mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }`, {
+      input: fake.connectionInput('qbo-expiring', { accessTokenExpiresAt: soon }),
+    });
+    const refreshesBefore = fake.tokenRequests.length;
+    const unauthorizedBefore = fake.unauthorized;
+    const product = await createProduct(keel, { name: 'Refreshed ahead' });
+    const delivered = await waitFor('the push through the new connection', async () => {
+      const { deliveries } = await keel.ok(`query($c: ID) { deliveries(filter: { connectionId: $c }) { nodes { status entityId } } }`, { c: createConnection.id });
+      return (deliveries.nodes as any[]).find((d) => d.entityId === product.id && d.status === 'SUCCEEDED');
+    });
+    assert.ok(delivered);
+    assert.deepEqual(fake.tokenRequests.slice(refreshesBefore).map((t) => t.outcome), ['rotated'], 'refreshed once');
+    assert.equal(fake.unauthorized, unauthorizedBefore, 'no call went out with the old token');
+  });
+
   test('the fake saw nothing unexpected', () => {
     assert.deepEqual(fake.unexpected, []);
   });

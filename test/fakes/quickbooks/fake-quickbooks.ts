@@ -39,6 +39,8 @@ export class FakeQuickBooks {
   /** Every API call: method, entity path, requestid. */
   readonly calls: { method: string; path: string; requestId: string | null; minorVersion: string | null }[] = [];
   readonly tokenRequests: { refreshToken: string; outcome: 'rotated' | 'invalid_grant' }[] = [];
+  /** API calls answered 401 because their access token had expired. */
+  unauthorized = 0;
   accessToken = 'qb-access-0';
   refreshToken = 'qb-refresh-0';
   private readonly store = new Map<string, Map<string, Obj>>();
@@ -64,7 +66,7 @@ export class FakeQuickBooks {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
-  connectionInput(name: string, overrides: { refreshToken?: string; accessToken?: string } = {}) {
+  connectionInput(name: string, overrides: { refreshToken?: string; accessToken?: string; accessTokenExpiresAt?: string } = {}) {
     return {
       adapter: 'quickbooks',
       name,
@@ -75,6 +77,7 @@ export class FakeQuickBooks {
         accessToken: overrides.accessToken ?? this.accessToken,
         refreshToken: overrides.refreshToken ?? this.refreshToken,
         webhookVerifierToken: QBO.verifierToken,
+        ...(overrides.accessTokenExpiresAt ? { accessTokenExpiresAt: overrides.accessTokenExpiresAt } : {}),
       },
     };
   }
@@ -220,6 +223,7 @@ export class FakeQuickBooks {
       return this.send(res, 429, fault('SERVICE', '3001', 'message=ThrottleExceeded; errorCode=003001; statusCode=429', ''));
     }
     if (req.headers.authorization !== `Bearer ${this.accessToken}`) {
+      this.unauthorized++;
       return this.send(res, 401, fault('AUTHENTICATION', '3200', 'message=AuthenticationFailed; errorCode=003200; statusCode=401', ''));
     }
     this.inFlight += 1;
