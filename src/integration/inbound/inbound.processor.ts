@@ -145,7 +145,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
     await this.links.lock(tx.uow, connection.id, message.entityType, message.externalId);
     const corrected = message.correctedPayload !== null;
     const payload = corrected ? message.correctedPayload! : message.payload;
-    const hash = corrected ? contentHash(payload) : message.contentHash;
+    const hash = corrected || message.contentHash === null ? contentHash(payload) : message.contentHash;
 
     const link = await this.links.find(connection.id, message.entityType, message.externalId);
     if (link) {

@@ -8,7 +8,7 @@ import { isUuid, newId } from '../../shared/ids.js';
 import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
 import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput } from '../../shared/validation.js';
-import { contentHash, isEntityType, type InboundEnvelope } from '../contract/index.js';
+import { isEntityType, type InboundEnvelope } from '../contract/index.js';
 import type { ConnectionRecord } from '../connection/connection.service.js';
 import { AmbientDatabase } from '../runtime/ambient-database.js';
 import { InboundMessageFilter, InboundMessageStatus, type InboundMessage } from './inbound.model.js';
@@ -66,7 +66,8 @@ export class InboundService {
         occurred_at: time(e.occurredAt, `${at}: occurredAt`),
         external_updated_at: time(e.externalUpdatedAt, `${at}: externalUpdatedAt`),
         external_version: e.externalVersion == null ? null : String(e.externalVersion).slice(0, 200),
-        content_hash: e.contentHash ?? contentHash(e.payload),
+        // Hashing a large parsed body is left to the worker (see InboundProcessor.decide), off the ack path.
+        content_hash: e.contentHash ?? null,
         payload: e.payload === undefined ? null : e.payload,
       };
     });
