@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  execute, GraphQLError, Kind, specifiedRules, subscribe, validate,
+  execute, GraphQLError, Kind, specifiedRules, subscribe, validate, visit,
   type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule,
 } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
@@ -23,8 +23,47 @@ const estimator: ComplexityEstimator = ({ args, childComplexity, field, type }) 
   return 1 + childComplexity;
 };
 
+/**
+ * Costs of documents whose cost cannot depend on variables, by operation name. Apollo hands
+ * the same parsed document to every request with the same query text, so a mutation sent
+ * a thousand times is costed once.
+ */
+const fixedCosts = new WeakMap<DocumentNode, Map<string, number>>();
+
+/** Whether variables can change the cost: only `first` and @include/@skip conditions do. */
+function costDependsOnVariables(document: DocumentNode): boolean {
+  let depends = false;
+  visit(document, {
+    Argument(argument) {
+      if (argument.value.kind === Kind.VARIABLE && (argument.name.value === 'first' || argument.name.value === 'if')) depends = true;
+    },
+  });
+  return depends;
+}
+
 function isVariableError(err: unknown): boolean {
   return err instanceof GraphQLError && err.nodes?.length === 1 && err.nodes[0].kind === Kind.VARIABLE_DEFINITION;
+}
+
+type Operation = { schema: GraphQLSchema; document: DocumentNode; variables?: Record<string, unknown> | null; operationName?: string | null };
+
+/** The estimated cost, or undefined for bad variables (left to execution, see costRefusal). */
+function costOf(op: Operation): number | undefined {
+  const name = op.operationName ?? '';
+  const cached = fixedCosts.get(op.document)?.get(name);
+  if (cached !== undefined) return cached;
+  let cost: number;
+  try {
+    cost = getComplexity({ schema: op.schema, query: op.document, operationName: op.operationName ?? undefined, variables: op.variables ?? {}, estimators: [estimator] });
+  } catch (err) {
+    if (isVariableError(err)) return undefined;
+    throw err;
+  }
+  if (!costDependsOnVariables(op.document)) {
+    if (!fixedCosts.has(op.document)) fixedCosts.set(op.document, new Map());
+    fixedCosts.get(op.document)!.set(name, cost);
+  }
+  return cost;
 }
 
 /**
@@ -32,24 +71,9 @@ function isVariableError(err: unknown): boolean {
  * it is within it. Bad variables are left to execution, which refuses them before any
  * resolver runs as BAD_USER_INPUT naming the field (reporting them here would lose that).
  */
-export function costRefusal(
-  maximum: number,
-  op: { schema: GraphQLSchema; document: DocumentNode; variables?: Record<string, unknown> | null; operationName?: string | null },
-): GraphQLError | undefined {
-  let cost: number;
-  try {
-    cost = getComplexity({
-      schema: op.schema,
-      query: op.document,
-      operationName: op.operationName ?? undefined,
-      variables: op.variables ?? {},
-      estimators: [estimator],
-    });
-  } catch (err) {
-    if (isVariableError(err)) return undefined;
-    throw err;
-  }
-  if (cost <= maximum) return undefined;
+export function costRefusal(maximum: number, op: Operation): GraphQLError | undefined {
+  const cost = costOf(op);
+  if (cost === undefined || cost <= maximum) return undefined;
   // 400: the request is refused as written, like any other invalid query (a plugin error is 500 by default).
   return new GraphQLError(`Query cost ${cost} exceeds the limit of ${maximum}: ask for fewer items or fewer nested fields`, {
     extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, maximumCost: maximum, http: { status: 400 } },
