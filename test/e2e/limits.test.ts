@@ -74,11 +74,11 @@ test('a mutation whose selection costs too much is not applied', async () => {
 });
 
 /** Runs one operation over graphql-ws: its result, or the errors it was refused with. */
-async function overWebSocket(query: string): Promise<{ data?: any; errors?: { message: string }[] }> {
+async function overWebSocket(query: string): Promise<{ data?: any; errors?: { message: string; extensions?: { code: string } }[] }> {
   const client = keel.ws();
   try {
     return await new Promise((resolve, reject) => {
-      let result: { data?: any; errors?: { message: string }[] } = {};
+      let result: { data?: any; errors?: { message: string; extensions?: { code: string } }[] } = {};
       client.subscribe({ query }, {
         next: (value) => (result = value as typeof result),
         error: (err) => (Array.isArray(err) ? resolve({ errors: err }) : reject(err)),
@@ -94,6 +94,7 @@ test('the same limits hold for queries sent over graphql-ws', async () => {
   assert.equal((await overWebSocket(`{ orders { totalCount } }`)).data?.orders.totalCount, 1);
   const deep = await overWebSocket(`{ orders { nodes { ${nest(6, ['invoices', 'order'], 'id')} } } }`);
   assert.match(deep.errors?.[0]?.message ?? '', /nested deeper than the limit of 10 levels/);
+  assert.equal(deep.errors?.[0]?.extensions?.code, 'GRAPHQL_VALIDATION_FAILED', 'refused with a code, as over HTTP');
   const costly = await overWebSocket(`{ orders(first: 250) { nodes { lines { product { inventory { location { name } } } } } } }`);
   assert.equal(costly.data, undefined);
   assert.match(costly.errors?.[0]?.message ?? '', /cost \d+ exceeds the limit of 50000/);

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   execute, GraphQLError, Kind, specifiedRules, subscribe, validate, visit,
-  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule,
+  type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule,
 } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
@@ -98,7 +98,7 @@ export function costLimitPlugin(maximum: number): ApolloServerPlugin {
  * The same limits for operations sent over graphql-ws, which validates and executes them
  * itself (Apollo's validation rules and plugins never see them).
  */
-export function wsLimits(maxDepth: number, maxCost: number) {
+export function wsLimits(maxDepth: number, maxCost: number, format: (error: GraphQLError) => GraphQLFormattedError) {
   const rules = [...specifiedRules, depthLimitRule(maxDepth)];
   const limited =
     <R>(run: (args: ExecutionArgs) => R) =>
@@ -107,7 +107,12 @@ export function wsLimits(maxDepth: number, maxCost: number) {
       return refusal ? { errors: [refusal] } : run(args);
     };
   return {
-    validate: (schema: GraphQLSchema, document: DocumentNode) => validate(schema, document, rules),
+    // graphql-ws sends validation errors as they are: format them as HTTP answers are (codes, field paths).
+    validate: (schema: GraphQLSchema, document: DocumentNode) =>
+      validate(schema, document, rules).map((error) => {
+        const formatted = format(error);
+        return new GraphQLError(formatted.message, { nodes: error.nodes, extensions: formatted.extensions });
+      }),
     execute: limited(execute),
     subscribe: limited(subscribe),
   };

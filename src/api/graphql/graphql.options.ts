@@ -53,7 +53,7 @@ export function graphqlOptions(config: KeelConfig, auth: AuthService, loaders: L
     subscriptions: {
       'graphql-ws': {
         path: '/graphql',
-        ...wsLimits(config.maxQueryDepth, config.maxQueryCost),
+        ...wsLimits(config.maxQueryDepth, config.maxQueryCost, (error) => formatGraphQLError(error, log)),
         onConnect: async (connection) => {
           const ctx = connection as unknown as WsContext;
           ctx.extra.principal = await auth.authenticate(bearerToken(ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization));
