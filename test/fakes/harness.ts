@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import type { GqlClient } from '../helpers/keel.js';
+import { after, before } from 'node:test';
+import type { AdapterDefinition } from '../../src/integration/contract/index.js';
+import { startTestKeel, type GqlClient, type TestKeel } from '../helpers/keel.js';
+import { FakeTool } from './fake-tool.js';
+import { testAdapter } from './test-adapter.js';
 
 export const WEBHOOK_SECRET = 'whsec_test_0123456789abcdef';
 export const API_TOKEN = 'test-api-token';
@@ -47,3 +51,21 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 
 /** Env for a test Keel whose workers react fast and retry soon. */
 export const FAST_WORKERS = { KEEL_WORKER_POLL_MS: '50', KEEL_RETRY_BASE_MS: '100', KEEL_SECRET_KEY: TEST_SECRET_KEY };
+
+/**
+ * A fake tool and a Keel running the given adapters with fast workers, started before a
+ * file's tests and closed after them. Read `keel` and `fake` inside tests (they are set by
+ * the `before` hook).
+ */
+export function toolAndKeel(adapters: readonly AdapterDefinition[] = [testAdapter]): { readonly keel: TestKeel; readonly fake: FakeTool } {
+  const running = {} as { keel: TestKeel; fake: FakeTool };
+  before(async () => {
+    running.fake = await new FakeTool().start();
+    running.keel = await startTestKeel({ adapters, env: FAST_WORKERS });
+  });
+  after(async () => {
+    await running.keel?.close();
+    await running.fake?.close();
+  });
+  return running;
+}

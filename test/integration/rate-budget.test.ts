@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startTestKeel, type TestKeel } from '../helpers/keel.js';
-import { FakeTool } from '../fakes/fake-tool.js';
-import { createTestConnection, FAST_WORKERS, waitFor } from '../fakes/harness.js';
+import { test } from 'node:test';
+import { createTestConnection, waitFor, toolAndKeel } from '../fakes/harness.js';
 import { createTestAdapter } from '../fakes/test-adapter.js';
 
-let keel: TestKeel;
-let fake: FakeTool;
-
-before(async () => {
-  fake = await new FakeTool().start();
-  // At most one push at a time per connection, and four a second.
-  keel = await startTestKeel({ adapters: [createTestAdapter({ limits: { concurrency: 1, pushesPerSecond: 4 } })], env: FAST_WORKERS });
-});
-after(async () => {
-  await keel?.close();
-  await fake?.close();
-});
+// At most one push at a time per connection, and four a second.
+const env = toolAndKeel([createTestAdapter({ limits: { concurrency: 1, pushesPerSecond: 4 } })]);
 
 test("a connection's pushes stay within its adapter's concurrency and rate budget", async () => {
-  await createTestConnection(keel, fake.url, { name: 'budgeted' });
-  fake.pushDelayMs = 100;
+  await createTestConnection(env.keel, env.fake.url, { name: 'budgeted' });
+  env.fake.pushDelayMs = 100;
   await Promise.all(
-    Array.from({ length: 8 }, (_, i) => keel.ok(`mutation($n: String!) { createCustomer(input: { name: $n, currency: "USD" }) { id } }`, { n: `Budgeted ${i}` })),
+    Array.from({ length: 8 }, (_, i) => env.keel.ok(`mutation($n: String!) { createCustomer(input: { name: $n, currency: "USD" }) { id } }`, { n: `Budgeted ${i}` })),
   );
   const pushes = await waitFor('all eight customers to be pushed', async () => {
-    const done = fake.effectivePushes.filter((p) => p.entity === 'customers');
+    const done = env.fake.effectivePushes.filter((p) => p.entity === 'customers');
     return done.length >= 8 && done;
   });
   assert.equal(Math.max(...pushes.map((p) => p.concurrent)), 1, 'never two pushes of the connection at once');
