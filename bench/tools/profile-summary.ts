@@ -2,7 +2,10 @@
  * Summarises a V8 .cpuprofile (from `npm run bench -- --profile`): self time by function and
  * by package, and inclusive time of chosen functions, so a profile can be read without a GUI.
  *
- *   node dist/bench/tools/profile-summary.js bench/results/profiles/<file>.cpuprofile [top=40] [--match=regex]
+ *   node dist/bench/tools/profile-summary.js bench/results/profiles/<file>.cpuprofile [top=40] [--match=regex] [--busiest=seconds]
+ *
+ * --busiest=N keeps only the N seconds with the least idle time: the measured run, without
+ * start-up and the baselines' turns.
  */
 import { readFileSync } from 'node:fs';
 
@@ -39,8 +42,10 @@ if (!file) {
 }
 const top = Number(args.find((a) => /^\d+$/.test(a)) ?? 40);
 const match = args.find((a) => a.startsWith('--match='))?.slice(8);
+const busiest = Number(args.find((a) => a.startsWith('--busiest='))?.slice(10) ?? 0);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+if (busiest > 0) keepBusiestWindow(busiest * 1e6);
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const selfUs = new Map<number, number>();
@@ -79,3 +84,22 @@ process.stdout.write(`profile ${file}: ${(total / 1e6).toFixed(1)} s sampled, of
 print('self time by package', pkgSelf, 25);
 print('self time by function', fnSelf, top);
 if (match) print(`inclusive time of frames matching /${match}/`, inclusive, top);
+
+/** Drops every sample outside the window of `windowUs` with the most non-idle time. */
+function keepBusiestWindow(windowUs: number): void {
+  const at: number[] = [];
+  let t = 0;
+  for (const d of profile.timeDeltas) at.push((t += d));
+  const busy = profile.samples.map((id, i) => (byId.get(id)!.callFrame.functionName === '(idle)' ? 0 : (profile.timeDeltas[i] ?? 0)));
+  let best = 0;
+  let bestStart = 0;
+  let sum = 0;
+  for (let end = 0, start = 0; end < at.length; end++) {
+    sum += busy[end];
+    while (at[end] - at[start] > windowUs) sum -= busy[start++];
+    if (sum > best) [best, bestStart] = [sum, start];
+  }
+  const keep = (i: number) => i >= bestStart && at[i] - at[bestStart] <= windowUs;
+  profile.samples = profile.samples.filter((_, i) => keep(i));
+  profile.timeDeltas = profile.timeDeltas.filter((_, i) => keep(i));
+}

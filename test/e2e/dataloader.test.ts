@@ -103,3 +103,22 @@ test('a page of products with their stock levels is batched', async () => {
   assert.equal(six, two);
   assert.ok(six <= 4, `took ${six} statements`);
 });
+
+test('a preloaded page answers exactly as one order at a time, through fragments and edges', async () => {
+  const fields = `number customer { name } location { code } lines { sku lineNo product { sku name } }`;
+  const page = await keel.ok(`query { orders(first: 20) { edges { node { ...O } } } } fragment O on Order { ${fields} }`);
+  const ids = (await keel.ok(`query { orders(first: 20) { nodes { id } } }`)).orders.nodes.map((o: { id: string }) => o.id);
+  for (const [i, id] of ids.entries()) {
+    const single = (await keel.ok(`query ($id: ID!) { order(id: $id) { ${fields} } }`, { id })).order;
+    assert.deepEqual(page.orders.edges[i].node, single);
+  }
+});
+
+test('a token without customers:read is still refused the customer of a listed order', async () => {
+  const { token } = (
+    await keel.ok(`mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { token } }`, { input: { name: 'orders only', scopes: ['orders:read'] } })
+  ).createApiKey;
+  const result = await keel.gql(`query { orders(first: 3) { nodes { number lines { sku } customer { name } } } }`, {}, token);
+  assert.ok(result.errors?.length);
+  assert.ok(result.errors.every((e) => e.extensions.code === 'FORBIDDEN' && e.path?.at(-1) === 'customer'));
+});

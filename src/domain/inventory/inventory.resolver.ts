@@ -1,4 +1,4 @@
-import { Args, Context, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import type { RequestContext } from '../../shared/context.js';
@@ -33,12 +33,12 @@ export class InventoryResolver {
   }
 
   @ResolveField(() => Product)
-  product(@Parent() level: InventoryLevel, @Context() gql: GqlContext): Promise<Product> {
+  product(level: InventoryLevel, _args: unknown, gql: GqlContext): Promise<Product> {
     return gql.loaders.product.required(level.productId);
   }
 
   @ResolveField(() => Location)
-  location(@Parent() level: InventoryLevel, @Context() gql: GqlContext): Promise<Location> {
+  location(level: InventoryLevel, _args: unknown, gql: GqlContext): Promise<Location> {
     return gql.loaders.location.required(level.locationId);
   }
 }
@@ -46,12 +46,12 @@ export class InventoryResolver {
 @Resolver(() => InventoryChange)
 export class InventoryChangeResolver {
   @ResolveField(() => Product)
-  product(@Parent() change: InventoryChange, @Context() gql: GqlContext): Promise<Product> {
+  product(change: InventoryChange, _args: unknown, gql: GqlContext): Promise<Product> {
     return gql.loaders.product.required(change.productId);
   }
 
   @ResolveField(() => Location)
-  location(@Parent() change: InventoryChange, @Context() gql: GqlContext): Promise<Location> {
+  location(change: InventoryChange, _args: unknown, gql: GqlContext): Promise<Location> {
     return gql.loaders.location.required(change.locationId);
   }
 }

@@ -1,4 +1,4 @@
-import { Args, Context, ID, Mutation, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { assertScope, Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import { Connection, PageArgsInput } from '../../api/graphql/connection.js';
@@ -46,24 +46,24 @@ export class InvoiceResolver {
   }
 
   @ResolveField(() => Order)
-  order(@Parent() invoice: Invoice, @Context() gql: GqlContext): Promise<Order> {
+  order(invoice: Invoice, _args: unknown, gql: GqlContext): Promise<Order> {
     assertScope(gql, 'orders:read');
     return gql.loaders.order.required(invoice.orderId);
   }
 
   @ResolveField(() => Customer)
-  customer(@Parent() invoice: Invoice, @Context() gql: GqlContext): Promise<Customer> {
+  customer(invoice: Invoice, _args: unknown, gql: GqlContext): Promise<Customer> {
     assertScope(gql, 'customers:read');
     return gql.loaders.customer.required(invoice.customerId);
   }
 
   @ResolveField(() => [InvoiceLine])
-  lines(@Parent() invoice: Invoice, @Context() gql: GqlContext): Promise<InvoiceLine[]> {
+  lines(invoice: Invoice, _args: unknown, gql: GqlContext): Promise<InvoiceLine[]> {
     return gql.loaders.linesByInvoice.load(invoice.id);
   }
 
   @ResolveField(() => [Payment])
-  payments(@Parent() invoice: Invoice, @Context() gql: GqlContext): Promise<Payment[]> {
+  payments(invoice: Invoice, _args: unknown, gql: GqlContext): Promise<Payment[]> {
     return gql.loaders.paymentsByInvoice.load(invoice.id);
   }
 }
@@ -71,7 +71,7 @@ export class InvoiceResolver {
 @Resolver(() => InvoiceLine)
 export class InvoiceLineResolver {
   @ResolveField(() => Product, { nullable: true })
-  product(@Parent() line: InvoiceLine, @Context() gql: GqlContext): Promise<Product | null> {
+  product(line: InvoiceLine, _args: unknown, gql: GqlContext): Promise<Product | null> {
     return line.productId ? gql.loaders.product.load(line.productId) : Promise.resolve(null);
   }
 }

@@ -1,7 +1,11 @@
-import { Args, Context, ID, Mutation, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Info, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { assertScope, Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
+import { hasScope } from '../../api/auth/scopes.js';
 import { Connection, PageArgsInput } from '../../api/graphql/connection.js';
+import { unwrap } from '../../api/graphql/loaders.js';
+import { selectedOnNodes } from '../../api/graphql/look-ahead.js';
 import type { RequestContext } from '../../shared/context.js';
 import { Customer } from '../customer/customer.model.js';
 import { Invoice } from '../invoice/invoice.model.js';
@@ -26,8 +30,15 @@ export class OrderResolver {
 
   @Query(() => OrderConnection, { description: 'Newest first.' })
   @RequireScope('orders:read')
-  orders(@Args() page: PageArgsInput, @Args('filter', { type: () => OrderFilter, nullable: true }) filter?: OrderFilter) {
-    return this.service.list(page, filter);
+  async orders(
+    @Args() page: PageArgsInput,
+    @Context() gql: GqlContext,
+    @Info() info: GraphQLResolveInfo,
+    @Args('filter', { type: () => OrderFilter, nullable: true }) filter?: OrderFilter,
+  ) {
+    const result = await this.service.list(page, filter);
+    await preloadOrders(gql, result.nodes, selectedOnNodes(info));
+    return result;
   }
 
   @Mutation(() => Order)
@@ -52,31 +63,35 @@ export class OrderResolver {
     return this.service.allocate(ctx, id);
   }
 
+  // Field resolvers take graphql-js's own (parent, args, context) with no Nest parameter
+  // decorators, so Nest binds them as they are instead of running its per-call pipeline.
+  // A record preloaded by `orders` (see preloadOrders) is returned synchronously.
+
   /** Customer records hold contact data: reading them through an order still takes customers:read. */
   @ResolveField(() => Customer)
-  customer(@Parent() order: Order, @Context() gql: GqlContext): Promise<Customer> {
+  customer(order: Order, _args: unknown, gql: GqlContext): Customer | Promise<Customer> {
     assertScope(gql, 'customers:read');
-    return gql.loaders.customer.required(order.customerId);
+    return order.customer ?? gql.loaders.customer.required(order.customerId);
   }
 
   @ResolveField(() => Location)
-  location(@Parent() order: Order, @Context() gql: GqlContext): Promise<Location> {
-    return gql.loaders.location.required(order.locationId);
+  location(order: Order, _args: unknown, gql: GqlContext): Location | Promise<Location> {
+    return order.location ?? gql.loaders.location.required(order.locationId);
   }
 
   @ResolveField(() => [OrderLine])
-  lines(@Parent() order: Order, @Context() gql: GqlContext): Promise<OrderLine[]> {
-    return gql.loaders.linesByOrder.load(order.id);
+  lines(order: Order, _args: unknown, gql: GqlContext): OrderLine[] | Promise<OrderLine[]> {
+    return order.lines ?? gql.loaders.linesByOrder.load(order.id);
   }
 
   @ResolveField(() => [Invoice])
-  invoices(@Parent() order: Order, @Context() gql: GqlContext): Promise<Invoice[]> {
+  invoices(order: Order, _args: unknown, gql: GqlContext): Promise<Invoice[]> {
     assertScope(gql, 'invoices:read');
     return gql.loaders.invoicesByOrder.load(order.id);
   }
 
   @ResolveField(() => [Shipment])
-  shipments(@Parent() order: Order, @Context() gql: GqlContext): Promise<Shipment[]> {
+  shipments(order: Order, _args: unknown, gql: GqlContext): Promise<Shipment[]> {
     return gql.loaders.shipmentsByOrder.load(order.id);
   }
 }
@@ -84,7 +99,36 @@ export class OrderResolver {
 @Resolver(() => OrderLine)
 export class OrderLineResolver {
   @ResolveField(() => Product)
-  product(@Parent() line: OrderLine, @Context() gql: GqlContext): Promise<Product> {
-    return gql.loaders.product.required(line.productId);
+  product(line: OrderLine, _args: unknown, gql: GqlContext): Product | Promise<Product> {
+    return line.product ?? gql.loaders.product.required(line.productId);
   }
+}
+
+/**
+ * Loads, in one batch each, the lines, products, customers and locations a page of orders
+ * selects, and sets them on the records before graphql-js walks the page: the field
+ * resolvers above then answer synchronously. Resolving a 50-order page through a promise per
+ * field cost several times the CPU of the page's SQL. Customers are loaded only for a
+ * token that may read them; the field resolver still refuses the others.
+ */
+async function preloadOrders(gql: GqlContext, orders: Order[], selected: Set<string>): Promise<void> {
+  if (orders.length === 0) return;
+  const mayReadCustomers = gql.principal != null && hasScope(gql.principal.scopes, 'customers:read');
+  const [lines, customers, locations] = await Promise.all([
+    selected.has('lines') ? gql.loaders.linesByOrder.loadMany(orders.map((o) => o.id)).then(unwrap) : undefined,
+    selected.has('customer') && mayReadCustomers ? gql.loaders.customer.many(orders.map((o) => o.customerId)) : undefined,
+    selected.has('location') ? gql.loaders.location.many(orders.map((o) => o.locationId)) : undefined,
+  ]);
+  const products = lines && selected.has('lines.product') ? await gql.loaders.product.many(lines.flat().map((l) => l.productId)) : undefined;
+  let lineIndex = 0;
+  orders.forEach((order, i) => {
+    if (customers?.[i]) order.customer = customers[i];
+    if (locations?.[i]) order.location = locations[i];
+    if (!lines) return;
+    order.lines = lines[i];
+    for (const line of lines[i]) {
+      const product = products?.[lineIndex++];
+      if (product) line.product = product;
+    }
+  });
 }

@@ -1,4 +1,4 @@
-import { Args, Context, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import type { RequestContext } from '../../shared/context.js';
@@ -17,7 +17,7 @@ export class PaymentResolver {
   }
 
   @ResolveField(() => Invoice)
-  invoice(@Parent() payment: Payment, @Context() gql: GqlContext): Promise<Invoice> {
+  invoice(payment: Payment, _args: unknown, gql: GqlContext): Promise<Invoice> {
     return gql.loaders.invoice.required(payment.invoiceId);
   }
 }

@@ -1,4 +1,4 @@
-import { Args, Context, ID, Int, Mutation, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, ID, Int, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import { Connection, PageArgsInput } from '../../api/graphql/connection.js';
@@ -45,12 +45,12 @@ export class ProductResolver {
   }
 
   @ResolveField(() => [InventoryLevel], { description: 'Stock at every location that has held it.' })
-  inventory(@Parent() product: Product, @Context() gql: GqlContext): Promise<InventoryLevel[]> {
+  inventory(product: Product, _args: unknown, gql: GqlContext): Promise<InventoryLevel[]> {
     return gql.loaders.inventoryByProduct.load(product.id);
   }
 
   @ResolveField(() => Int, { description: 'Units available across all locations.' })
-  async available(@Parent() product: Product, @Context() gql: GqlContext): Promise<number> {
+  async available(product: Product, _args: unknown, gql: GqlContext): Promise<number> {
     const levels = await gql.loaders.inventoryByProduct.load(product.id);
     return levels.reduce((sum, l) => sum + l.available, 0);
   }

@@ -1,4 +1,4 @@
-import { Args, Context, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Mutation, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import type { RequestContext } from '../../shared/context.js';
@@ -19,17 +19,17 @@ export class ShipmentResolver {
   }
 
   @ResolveField(() => Order)
-  order(@Parent() shipment: Shipment, @Context() gql: GqlContext): Promise<Order> {
+  order(shipment: Shipment, _args: unknown, gql: GqlContext): Promise<Order> {
     return gql.loaders.order.required(shipment.orderId);
   }
 
   @ResolveField(() => Location)
-  location(@Parent() shipment: Shipment, @Context() gql: GqlContext): Promise<Location> {
+  location(shipment: Shipment, _args: unknown, gql: GqlContext): Promise<Location> {
     return gql.loaders.location.required(shipment.locationId);
   }
 
   @ResolveField(() => [ShipmentLine])
-  lines(@Parent() shipment: Shipment, @Context() gql: GqlContext): Promise<ShipmentLine[]> {
+  lines(shipment: Shipment, _args: unknown, gql: GqlContext): Promise<ShipmentLine[]> {
     return gql.loaders.linesByShipment.load(shipment.id);
   }
 }
@@ -37,12 +37,12 @@ export class ShipmentResolver {
 @Resolver(() => ShipmentLine)
 export class ShipmentLineResolver {
   @ResolveField(() => Product)
-  product(@Parent() line: ShipmentLine, @Context() gql: GqlContext): Promise<Product> {
+  product(line: ShipmentLine, _args: unknown, gql: GqlContext): Promise<Product> {
     return gql.loaders.product.required(line.productId);
   }
 
   @ResolveField(() => OrderLine)
-  async orderLine(@Parent() line: ShipmentLine, @Context() gql: GqlContext): Promise<OrderLine> {
+  async orderLine(line: ShipmentLine, _args: unknown, gql: GqlContext): Promise<OrderLine> {
     const lines = await gql.loaders.linesByOrder.load(line.orderId);
     return lines.find((l) => l.id === line.orderLineId)!;
   }

@@ -1,4 +1,4 @@
-import { Args, Context, ID, Mutation, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import { Connection as RelayConnection, PageArgsInput } from '../../api/graphql/connection.js';
@@ -55,7 +55,7 @@ export class InboundMessageResolver {
   }
 
   @ResolveField(() => Connection)
-  connection(@Parent() message: InboundMessage, @Context() gql: GqlContext): Promise<Connection> {
+  connection(message: InboundMessage, _args: unknown, gql: GqlContext): Promise<Connection> {
     return connectionOf(gql, this.connections, message.connectionId);
   }
 }

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { Args, Context, ID, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { RequireScope } from '../../api/auth/scopes.guard.js';
 import { Customer } from '../../domain/customer/customer.model.js';
@@ -44,7 +44,7 @@ export class ExternalRefResolver {
   }
 
   @ResolveField(() => Connection)
-  connection(@Parent() ref: ExternalRef, @Context() gql: GqlContext): Promise<Connection> {
+  connection(ref: ExternalRef, _args: unknown, gql: GqlContext): Promise<Connection> {
     return connectionOf(gql, this.connections, ref.connectionId);
   }
 }
@@ -59,7 +59,7 @@ function externalRefsField(type: Type<{ id: string }>): Type<unknown> {
     constructor(readonly links: LinkService) {}
 
     @ResolveField(() => [ExternalRef], { description: 'Links to this record in connected tools.' })
-    externalRefs(@Parent() parent: { id: string }, @Context() gql: GqlContext): Promise<ExternalRef[]> {
+    externalRefs(parent: { id: string }, _args: unknown, gql: GqlContext): Promise<ExternalRef[]> {
       return refsOf(gql, this.links, parent.id);
     }
   }

@@ -1,4 +1,4 @@
-import { Args, Context, ID, Mutation, ObjectType, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, ObjectType, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import { Connection as RelayConnection, PageArgsInput } from '../../api/graphql/connection.js';
@@ -38,7 +38,7 @@ export class DeliveryResolver {
   }
 
   @ResolveField(() => Connection)
-  connection(@Parent() delivery: Delivery, @Context() gql: GqlContext): Promise<Connection> {
+  connection(delivery: Delivery, _args: unknown, gql: GqlContext): Promise<Connection> {
     return connectionOf(gql, this.connections, delivery.connectionId);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Args, Field, ID, Mutation, ObjectType, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Field, ID, Mutation, ObjectType, ResolveField, Resolver } from '@nestjs/graphql';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
@@ -135,7 +135,7 @@ export class SyncScheduleResolver {
   }
 
   @ResolveField(() => [SyncSchedule])
-  syncSchedules(@Parent() connection: Connection): Promise<SyncSchedule[]> {
+  syncSchedules(connection: Connection): Promise<SyncSchedule[]> {
     return this.schedules.list(connection.id);
   }
 }

@@ -1,4 +1,4 @@
-import { Args, Context, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GqlContext } from '../../api/auth/request-context.js';
 import { Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import type { RequestContext } from '../../shared/context.js';
@@ -41,7 +41,7 @@ export class SyncRunResolver {
   }
 
   @ResolveField(() => Connection)
-  connection(@Parent() run: SyncRun, @Context() gql: GqlContext): Promise<Connection> {
+  connection(run: SyncRun, _args: unknown, gql: GqlContext): Promise<Connection> {
     return connectionOf(gql, this.connections, run.connectionId);
   }
 }
