@@ -90,7 +90,7 @@ export const fanoutScenario: Scenario = {
   name: 'fanout',
   description: 'inventoryChanged to N graphql-ws subscribers, from the mutation response to each event; one instance and two (A -> B); against a raw ws broadcast',
   async run(ctx: BenchContext): Promise<Row[]> {
-    const subscribers = ctx.options.mode === 'quick' ? 200 : 1000;
+    const subscribers = 1000;
     const events = ctx.options.mode === 'quick' ? 20 : 50;
     const keelHttp = new HttpClient(ctx.keel.url, 1);
     let sequence = 1_000_000;

@@ -106,3 +106,23 @@ test('orderStatusChanged follows an order from placement to fulfilment and cance
     ],
   );
 });
+
+test('subscribers share one execution per event only when their scopes match', async () => {
+  const { createApiKey } = await keel.ok(`mutation { createApiKey(input: { name: "orders-no-customers", scopes: ["orders:read"] }) { token } }`);
+  const { createCustomer } = await keel.ok(`mutation { createCustomer(input: { name: "Shared Sub", currency: "USD" }) { id } }`);
+  const query = `subscription { orderStatusChanged { number status customer { name } } }`;
+  type Payload = { orderStatusChanged: { number: string; status: string; customer: { name: string } } };
+  const admins = [subscribe<Payload>(ADMIN_TOKEN, query), subscribe<Payload>(ADMIN_TOKEN, query)];
+  const limited = subscribe<Payload>(createApiKey.token, query);
+  await new Promise((r) => setTimeout(r, 300));
+  const { placeOrder } = await keel.ok(`mutation($c: ID!) { placeOrder(input: { customerId: $c, lines: [{ sku: "SUB-A", quantity: 1 }] }) { number } }`, {
+    c: createCustomer.id,
+  });
+  await waitFor(() => admins.every((s) => s.events.length >= 1) && limited.errors.length >= 1, 'the event on every subscriber');
+  for (const admin of admins) {
+    assert.deepEqual(admin.events, [{ orderStatusChanged: { number: placeOrder.number, status: 'CONFIRMED', customer: { name: 'Shared Sub' } } }]);
+    assert.deepEqual(admin.errors, []);
+  }
+  assert.deepEqual(limited.events, []);
+  assert.equal((limited.errors[0] as { extensions: { code: string } }).extensions.code, 'FORBIDDEN');
+});

@@ -1,11 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  execute, GraphQLError, Kind, specifiedRules, subscribe, validate, visit,
+  execute, GraphQLError, Kind, specifiedRules, validate, visit,
   type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule,
 } from 'graphql';
 import depthLimit from 'graphql-depth-limit';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { DEFAULT_PAGE } from '../../shared/pagination.js';
+import { subscribeSharingExecution } from './shared-subscriptions.js';
 
 /** Lists without a `first` argument (an order's lines, a product's levels) are assumed this long. */
 const ASSUMED_LIST_LENGTH = 10;
@@ -114,7 +115,7 @@ export function wsLimits(maxDepth: number, maxCost: number, format: (error: Grap
         return new GraphQLError(formatted.message, { nodes: error.nodes, extensions: formatted.extensions });
       }),
     execute: limited(execute),
-    subscribe: limited(subscribe),
+    subscribe: limited(subscribeSharingExecution),
   };
 }
 

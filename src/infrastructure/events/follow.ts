@@ -11,7 +11,22 @@ export interface FollowOptions<T> {
   params: unknown[];
   /** The same selection in code, for live events. */
   matches: (event: DomainEvent) => boolean;
+  /**
+   * The payload subscribers receive. Give every subscription the same function (not a new
+   * closure each): a live event is then mapped once for all of them, and they share one
+   * payload object, which lets their GraphQL execution be shared too (shared-subscriptions.ts).
+   */
   map: (event: DomainEvent) => T | Promise<T>;
+}
+
+/** Live events' payloads, by event and map function. */
+const mapped = new WeakMap<DomainEvent, Map<unknown, unknown>>();
+
+function mapOnce<T>(event: DomainEvent, map: (event: DomainEvent) => T | Promise<T>): T | Promise<T> {
+  let byMap = mapped.get(event);
+  if (!byMap) mapped.set(event, (byMap = new Map()));
+  if (!byMap.has(map)) byMap.set(map, map(event));
+  return byMap.get(map) as T | Promise<T>;
 }
 
 export function parseSequence(after: string | null | undefined): bigint | undefined {
@@ -36,7 +51,7 @@ export function follow<T>(follower: OutboxFollower, options: FollowOptions<T>): 
     const sequence = BigInt(event.sequence);
     if (sequence <= last) return;
     last = sequence;
-    stream.push(await options.map(event));
+    stream.push(await mapOnce(event, options.map));
   };
   let chain = Promise.resolve();
   const enqueue = (event: DomainEvent) => {
