@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type pg from 'pg';
+import pg from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { PendingAudit } from '../../audit/audit-entry.js';
 import { newId } from '../../shared/ids.js';
@@ -9,11 +9,13 @@ import { EVENTS_CHANNEL, type PendingEvent } from '../events/domain-event.js';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
+const { escapeLiteral } = pg;
+
 /**
  * One database transaction with the business change, its audit entries and its outbox
- * events. Services `emit` and `audit` as they go; both are written by one statement just
- * before COMMIT, which also takes the event sequence (so the lock on it is held as briefly
- * as possible) and notifies followers.
+ * events. Services `emit` and `audit` as they go; both are written by one statement sent
+ * together with COMMIT (see `commit`), which also takes the event sequence, so the lock on
+ * it is held as briefly as possible, and notifies followers.
  */
 export class UnitOfWork {
   private readonly events: PendingEvent[] = [];
@@ -41,9 +43,13 @@ export class UnitOfWork {
     this.audits.push(entry);
   }
 
-  /** Writes audit rows and outbox events in one round trip; called last, right before COMMIT. */
-  async flush(): Promise<void> {
-    if (!this.events.length && !this.audits.length) return;
+  /**
+   * The statement that writes this unit's audit rows and outbox events, with its values
+   * inlined as escaped literals (it travels in the same simple-protocol message as COMMIT,
+   * which takes no parameters), or undefined when there is nothing to write.
+   */
+  flushStatement(): string | undefined {
+    if (!this.events.length && !this.audits.length) return undefined;
     const { actor, correlationId, cause } = this.ctx;
     const audits = this.audits.map((a) => ({
       id: newId(),
@@ -61,29 +67,43 @@ export class UnitOfWork {
       aggregate_sequence: e.aggregateSequence,
       payload: e.payload,
     }));
-    await rowsOf(
-      this.runner,
-      `WITH audit AS (
+    const [auditRows, eventRows, actorLiteral, correlationLiteral, causeLiteral] = [JSON.stringify(audits), JSON.stringify(events), actor, correlationId, cause].map(
+      (value) => (value == null ? 'NULL' : escapeLiteral(value)),
+    );
+    return `WITH audit AS (
          INSERT INTO audit_log (id, actor, action, entity_type, entity_id, changes, correlation_id, cause)
-         SELECT a.id, $3, a.action, a.entity_type, a.entity_id, a.changes, $4, $5
-           FROM jsonb_to_recordset($1::jsonb) AS a(id uuid, action text, entity_type text, entity_id uuid, changes jsonb)
+         SELECT a.id, ${actorLiteral}, a.action, a.entity_type, a.entity_id, a.changes, ${correlationLiteral}, ${causeLiteral}
+           FROM jsonb_to_recordset(${auditRows}::jsonb) AS a(id uuid, action text, entity_type text, entity_id uuid, changes jsonb)
        ),
        seq AS (
-         UPDATE event_sequence SET last_sequence = last_sequence + jsonb_array_length($2::jsonb)
-          WHERE jsonb_array_length($2::jsonb) > 0
-         RETURNING last_sequence - jsonb_array_length($2::jsonb) AS base
+         UPDATE event_sequence SET last_sequence = last_sequence + ${events.length}
+          WHERE ${events.length} > 0
+         RETURNING last_sequence - ${events.length} AS base
        ),
        ins AS (
          INSERT INTO domain_events (sequence, id, type, aggregate_type, aggregate_id, aggregate_sequence, actor, correlation_id, cause, payload)
-         SELECT seq.base + e.ord, e.id, e.type, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, $3, $4, $5, e.payload
-           FROM seq, jsonb_to_recordset($2::jsonb)
+         SELECT seq.base + e.ord, e.id, e.type, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, ${actorLiteral}, ${correlationLiteral}, ${causeLiteral}, e.payload
+           FROM seq, jsonb_to_recordset(${eventRows}::jsonb)
              AS e(id uuid, type text, aggregate_type text, aggregate_id uuid, aggregate_sequence integer, payload jsonb, ord bigint)
          RETURNING sequence
        )
-       SELECT pg_notify('${EVENTS_CHANNEL}', max(sequence)::text) FROM ins HAVING count(*) > 0`,
-      [JSON.stringify(audits), JSON.stringify(events), actor, correlationId, cause ?? null],
-    );
+       SELECT pg_notify('${EVENTS_CHANNEL}', max(sequence)::text) FROM ins HAVING count(*) > 0`;
   }
+}
+
+/**
+ * Commits a transaction: the units' audit and outbox statements and COMMIT go to PostgreSQL
+ * as ONE simple-protocol message, which it runs back to back. The outbox statement takes
+ * the commit-ordered `event_sequence` row, and holding that row across a client round trip
+ * (flush answered, the event loop gets round to sending COMMIT) capped every instance's
+ * writes together; this way it is held for the statement and the WAL flush only. If a
+ * statement fails, PostgreSQL skips the rest, COMMIT included, and the caller rolls back.
+ */
+async function commit(runner: QueryRunner, units: readonly UnitOfWork[]): Promise<void> {
+  const client = (await runner.connect()) as pg.PoolClient;
+  const statements = units.map((unit) => unit.flushStatement()).filter((sql): sql is string => sql !== undefined);
+  runner.connection.logger.logQuery('COMMIT (with the audit and outbox statements)', [], runner);
+  await client.query([...statements, 'COMMIT'].join(';\n'));
 }
 
 const statementNames = new Map<string, string>();
@@ -149,23 +169,28 @@ export class Database {
   async transaction<T>(ctx: RequestContext, work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
     return this.inTransaction(async (runner) => {
       const uow = new UnitOfWork(runner, ctx);
-      const result = await work(uow);
-      await uow.flush();
-      return result;
+      return { result: await work(uow), units: [uow] };
     });
   }
 
-  /** A pooled connection in a transaction: committed when `work` resolves, rolled back when it throws. */
-  protected async inTransaction<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  /**
+   * A pooled connection in a transaction. `work` returns its result and the units of work
+   * whose audit entries and events are written, in that order, as the transaction commits;
+   * when it throws, everything is rolled back.
+   */
+  protected async inTransaction<T>(work: (runner: QueryRunner) => Promise<{ result: T; units: readonly UnitOfWork[] }>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    let open = false;
     try {
-      await runner.startTransaction();
-      const result = await work(runner);
-      await runner.commitTransaction();
+      await runner.query('BEGIN');
+      open = true;
+      const { result, units } = await work(runner);
+      await commit(runner, units);
+      open = false;
       return result;
     } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      // After a failed COMMIT there is no transaction left; ROLLBACK then only warns.
+      if (open) await runner.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
       await runner.release();

@@ -6,7 +6,7 @@ import type { RequestContext } from '../../shared/context.js';
 
 interface Scope {
   runner: QueryRunner;
-  /** Units of work of the domain calls made inside the scope; flushed, in order, just before COMMIT. */
+  /** Units of work of the domain calls made inside the scope; written, in order, as the transaction commits. */
   units: UnitOfWork[];
   savepoints: number;
 }
@@ -28,8 +28,8 @@ export interface AmbientTransaction {
  * of opening another one. That is how an inbound message is applied through the domain
  * services *and* linked and marked APPLIED in ONE transaction, without the services knowing
  * about integrations. Each nested `transaction()` runs in a savepoint with its own
- * UnitOfWork (its own actor, audit entries and events), flushed right before the commit so
- * the event sequence is still taken last and in commit order.
+ * UnitOfWork (its own actor, audit entries and events), written as the transaction commits,
+ * so the event sequence is still taken last and in commit order.
  *
  * Outside an ambient scope it is exactly `Database`; it lives with the integration framework,
  * the only code that opens ambient transactions.
@@ -65,9 +65,7 @@ export class AmbientDatabase extends Database {
       const uow = new UnitOfWork(runner, ctx);
       const tx: AmbientTransaction = { uow, savepoint: (inner) => this.inSavepoint(scope, inner) };
       const result = await this.scope.run(scope, () => work(tx));
-      for (const unit of scope.units) await unit.flush();
-      await uow.flush();
-      return result;
+      return { result, units: [...scope.units, uow] };
     });
   }
 
