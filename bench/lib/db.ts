@@ -132,3 +132,30 @@ export async function serverVersion(db: BenchDatabase): Promise<string> {
   const { rows } = await db.admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`);
   return rows[0].v;
 }
+
+/** Per-statement totals from pg_stat_statements (this database, top level), keyed by queryid: take two and diff them with `topStatementDeltas`. */
+export type StatementTotals = Map<string, { query: string; calls: number; totalMs: number; rows: number }>;
+
+export async function statementTotals(db: BenchDatabase): Promise<StatementTotals | undefined> {
+  if (!db.statementsTracked) return undefined;
+  const { rows } = await db.admin.query<{ id: string; query: string; calls: string; total_ms: number; rows: string }>(
+    `SELECT queryid::text AS id, query, calls, total_exec_time AS total_ms, rows FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+  );
+  return new Map(rows.map((r) => [r.id, { query: r.query, calls: Number(r.calls), totalMs: Number(r.total_ms), rows: Number(r.rows) }]));
+}
+
+/** The `top` statements by execution time between two snapshots: calls, total and mean ms, rows, and the first 160 characters of the query. */
+export function topStatementDeltas(before: StatementTotals | undefined, after: StatementTotals | undefined, top = 10) {
+  if (!before || !after) return undefined;
+  return [...after]
+    .map(([id, a]) => {
+      const b = before.get(id);
+      const calls = a.calls - (b?.calls ?? 0);
+      const totalMs = a.totalMs - (b?.totalMs ?? 0);
+      return { calls, totalMs: Math.round(totalMs), meanMs: calls ? Math.round((totalMs / calls) * 1000) / 1000 : 0, rows: a.rows - (b?.rows ?? 0), query: a.query.replace(/\s+/g, ' ').slice(0, 160) };
+    })
+    .filter((s) => s.calls > 0)
+    .sort((x, y) => y.totalMs - x.totalMs)
+    .slice(0, top);
+}

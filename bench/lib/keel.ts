@@ -4,6 +4,8 @@ import path from 'node:path';
 import { distRoot, freePort, SERVER_CPU, startServer, type ServerProcess } from './processes.js';
 
 export const BENCH_TOKEN = 'keel_bench_admin_token_0123456789abcdef';
+/** Every bench instance seals and opens connection secrets with the same key, as a scaled-out deployment must. */
+const BENCH_SECRET_KEY = 'keel_bench_secret_key_0123456789abcdef_0123456789';
 
 export interface KeelOptions {
   databaseUrl: string;
@@ -13,6 +15,8 @@ export interface KeelOptions {
   logLevel: string;
   /** Write a V8 CPU profile of the whole process life into this directory (node --cpu-prof). */
   cpuProfDir?: string;
+  /** More environment, e.g. KEEL_ROLE. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -36,9 +40,11 @@ export async function startKeelProcess(o: KeelOptions): Promise<ServerProcess> {
       HOST: '127.0.0.1',
       DATABASE_URL: o.databaseUrl,
       KEEL_ADMIN_TOKEN: BENCH_TOKEN,
+      KEEL_SECRET_KEY: BENCH_SECRET_KEY,
       KEEL_DATA_DIR: dataDir,
       KEEL_MIGRATE: 'false',
       LOG_LEVEL: o.logLevel,
+      ...o.env,
     },
     logDir: o.logDir,
     cpu: o.cpu ?? SERVER_CPU,

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { percentile, sortNumbers } from './stats.js';
 
-/** What one closed-loop run produced. Latencies in ms. */
+/** What one load run (closed or open loop) produced. Latencies in ms. */
 export interface LoadResult {
   ops: number;
   errors: number;
@@ -13,6 +13,17 @@ export interface LoadResult {
   max: number;
   /** The first few error messages, to tell a broken run from a slow one. */
   errorSamples: string[];
+  /** Open loop only: the offered rate (ops/s). */
+  targetRate?: number;
+  /** Open loop only: sends scheduled in the run. */
+  scheduled?: number;
+  /** Open loop only: sends not started because `maxInFlight` requests were outstanding (counted in `errors`). */
+  dropped?: number;
+  /** Open loop only: ops still unanswered when the run's drain time ran out (counted in `errors`). */
+  timedOut?: number;
+  /** Open loop only: p99 and max of how late the generator started a send after its scheduled time (ms). */
+  sendLagP99?: number;
+  sendLagMax?: number;
 }
 
 /**
@@ -57,8 +68,107 @@ export async function closedLoop(options: { concurrency: number; durationMs: num
 }
 
 /**
+ * Open loop: sends are scheduled at a fixed rate, evenly spaced (`ratePerSec`), for
+ * `durationMs`, whatever the system's speed, and each op's latency is taken from its
+ * *scheduled* start: if the server (or this process) stalls, the sends that should have gone
+ * out meanwhile carry the stall in their latency instead of being silently postponed (no
+ * coordinated omission). Bounded: at most `maxInFlight` ops outstanding (a send due while
+ * the cap is reached is dropped and counted), and after the schedule ends the run waits at
+ * most `drainMs` for the outstanding ops (those still unanswered are counted as timed out).
+ * Dropped and timed-out ops count as errors and are left out of the percentiles, which cover
+ * answered ops only; `opsPerSec` is answered ops over the run, from the first scheduled send
+ * to the last answer. The timer fires at most every ~1 ms and starts every send that is due,
+ * so a late timer delays sends but not their latency origin (`sendLagP99`/`sendLagMax` show
+ * how late this process was).
+ */
+export async function openLoop(options: { ratePerSec: number; durationMs: number; maxInFlight: number; drainMs?: number; op: (seq: number) => Promise<void> }): Promise<LoadResult> {
+  const { ratePerSec, durationMs, maxInFlight } = options;
+  const drainMs = options.drainMs ?? 10_000;
+  const intervalMs = 1000 / ratePerSec;
+  const total = Math.max(1, Math.floor((durationMs * ratePerSec) / 1000));
+  const latencies: number[] = [];
+  const lags: number[] = [];
+  const errorSamples: string[] = [];
+  const pending = new Set<Promise<void>>();
+  let failed = 0;
+  let dropped = 0;
+  let inFlight = 0;
+  let next = 0;
+  let lastAnswer = 0;
+  const start = performance.now();
+  const launch = (seq: number, scheduledAt: number, now: number) => {
+    if (inFlight >= maxInFlight) {
+      dropped++;
+      return;
+    }
+    lags.push(now - scheduledAt);
+    inFlight++;
+    const p: Promise<void> = options.op(seq).then(
+      () => {
+        lastAnswer = performance.now();
+        latencies.push(lastAnswer - scheduledAt);
+      },
+      (err) => {
+        failed++;
+        if (errorSamples.length < 3) errorSamples.push((err as Error).message.slice(0, 300));
+      },
+    );
+    const tracked = p.finally(() => {
+      inFlight--;
+      pending.delete(tracked);
+    });
+    pending.add(tracked);
+  };
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (next < total && start + next * intervalMs <= now) {
+        launch(next, start + next * intervalMs, now);
+        next++;
+      }
+      if (next >= total) return resolve();
+      setTimeout(tick, Math.max(0, start + next * intervalMs - performance.now()));
+    };
+    tick();
+  });
+  const unanswered = pending.size;
+  let timedOut = 0;
+  if (unanswered) {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = await Promise.race([
+      Promise.allSettled([...pending]).then(() => false),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(true), drainMs))),
+    ]);
+    clearTimeout(timer);
+    if (expired) timedOut = pending.size;
+  }
+  if (dropped && errorSamples.length < 3) errorSamples.push(`${dropped} sends dropped: ${maxInFlight} requests already in flight`);
+  if (timedOut && errorSamples.length < 3) errorSamples.push(`${timedOut} requests unanswered ${drainMs} ms after the last send`);
+  const elapsedMs = Math.max(lastAnswer, start + total * intervalMs) - start;
+  const sorted = sortNumbers(latencies);
+  const sortedLags = sortNumbers(lags);
+  return {
+    ops: latencies.length,
+    errors: failed + dropped + timedOut,
+    elapsedMs,
+    opsPerSec: (latencies.length / elapsedMs) * 1000,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : NaN,
+    errorSamples,
+    targetRate: ratePerSec,
+    scheduled: total,
+    dropped,
+    timedOut,
+    sendLagP99: percentile(sortedLags, 99),
+    sendLagMax: sortedLags.length ? sortedLags[sortedLags.length - 1] : NaN,
+  };
+}
+
+/**
  * A keep-alive HTTP/1.1 client on node:http: lighter than fetch, and one socket per
- * worker, so N workers are N connections like autocannon's.
+ * worker, so N workers are N connections like autocannon's. For an open loop, give it
+ * `maxInFlight` connections: a request never waits for a socket inside the agent.
  */
 export class HttpClient {
   private readonly agent: http.Agent;

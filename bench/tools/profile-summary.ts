@@ -2,10 +2,11 @@
  * Summarises a V8 .cpuprofile (from `npm run bench -- --profile`): self time by function and
  * by package, and inclusive time of chosen functions, so a profile can be read without a GUI.
  *
- *   node dist/bench/tools/profile-summary.js bench/results/profiles/<file>.cpuprofile [top=40] [--match=regex] [--busiest=seconds]
+ *   node dist/bench/tools/profile-summary.js bench/results/profiles/<file>.cpuprofile [top=40] [--match=regex] [--busiest=seconds] [--after=seconds]
  *
  * --busiest=N keeps only the N seconds with the least idle time: the measured run, without
- * start-up and the baselines' turns.
+ * start-up and the baselines' turns. --after=S first drops the first S seconds (start-up,
+ * when a run does not keep the server as busy as loading it did).
  */
 import { readFileSync } from 'node:fs';
 
@@ -43,8 +44,10 @@ if (!file) {
 const top = Number(args.find((a) => /^\d+$/.test(a)) ?? 40);
 const match = args.find((a) => a.startsWith('--match='))?.slice(8);
 const busiest = Number(args.find((a) => a.startsWith('--busiest='))?.slice(10) ?? 0);
+const afterUs = Number(args.find((a) => a.startsWith('--after='))?.slice(8) ?? 0) * 1e6;
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+if (afterUs > 0) dropFirst(afterUs);
 if (busiest > 0) keepBusiestWindow(busiest * 1e6);
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -102,4 +105,11 @@ function keepBusiestWindow(windowUs: number): void {
   const keep = (i: number) => i >= bestStart && at[i] - at[bestStart] <= windowUs;
   profile.samples = profile.samples.filter((_, i) => keep(i));
   profile.timeDeltas = profile.timeDeltas.filter((_, i) => keep(i));
+}
+
+function dropFirst(us: number): void {
+  let t = 0;
+  const keep = profile.timeDeltas.map((d) => (t += d) > us);
+  profile.samples = profile.samples.filter((_, i) => keep[i]);
+  profile.timeDeltas = profile.timeDeltas.filter((_, i) => keep[i]);
 }

@@ -43,6 +43,12 @@ describe('shopify webhooks', () => {
     assert.notEqual(String(JSON.parse('820982911946154508')), '820982911946154508', 'plain JSON.parse would have rounded it');
   });
 
+  test('numbers inside strings are left alone, escaped quotes and backslashes included', () => {
+    const text = String.raw`{"note":"ref: 820982911946154508, \"id\": 49148385723810971 \\","path":"C:\\","id":820982911946154508,"e":1e20,"x":-0.5}`;
+    assert.deepEqual(parseJsonExact(text), { ...JSON.parse(text), id: '820982911946154508' });
+    assert.throws(() => parseJsonExact('{"open": "never closed'), SyntaxError);
+  });
+
   test('an order routes to one envelope keyed by its gid and deduped by the webhook id', () => {
     const [e] = route(delivery('orders/paid', orderResource(), 'w-2'));
     assert.equal(e.entityType, 'Order');
