@@ -21,7 +21,8 @@ export const shopifyAdapter: AdapterDefinition<ShopifyConfig, ShopifySecrets> = 
     orders: { webhook: true, pull: true },
     products: { webhook: true, pull: true },
     customers: { webhook: true, pull: true },
-    inventory: { push: true },
+    // Stock is mirrored only for products linked to a Shopify inventory item (see mappers/inventory.ts).
+    inventory: { push: true, pushLinkedOnly: true },
   },
   configSchema: ShopifyConfig,
   secretsSchema: ShopifySecrets,

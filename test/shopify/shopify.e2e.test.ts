@@ -178,6 +178,20 @@ describe('shopify adapter end to end', () => {
     await shopifyAgrees('TR-RED-43', ITEM_B);
   });
 
+  test('stock of a product Shopify does not know makes no delivery; a linked one does', async () => {
+    await allDelivered();
+    await keel.ok(`mutation { createProduct(input: { sku: "KEEL-ONLY-1", name: "Not in Shopify", unitPrice: "3.00", currency: "USD" }) { id } }`);
+    const before = (await deliveriesFor()).length;
+    await keel.ok(`mutation { receiveStock(input: { sku: "KEEL-ONLY-1", locationCode: "MAIN", quantity: 4 }) { available } }`);
+    await keel.ok(`mutation { receiveStock(input: { sku: "TR-RED-43", locationCode: "MAIN", quantity: 1, reason: "linked" }) { available } }`);
+    await waitFor('the linked product\'s delivery', async () => (await deliveriesFor()).length > before);
+    // The dispatcher handles both events in order: nothing more is coming for the unlinked one.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await deliveriesFor()).length, before + 1);
+    await allDelivered();
+    await shopifyAgrees('TR-RED-43', ITEM_B);
+  });
+
   test('THROTTLED (on HTTP 200) is waited out by the client', async () => {
     fake.drain();
     const throttled = fake.throttled;

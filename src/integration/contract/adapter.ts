@@ -15,6 +15,13 @@ export interface Capability {
   pull?: boolean;
   /** Keel's changes are sent out (one delivery per outbox event). */
   push?: boolean;
+  /**
+   * Only records this connection already links are pushed (a stock level counts as linked
+   * when its product is). Keel then creates no delivery for the others, which the adapter
+   * could only answer with "nothing to send": a webhook order of nine unlinked lines used to
+   * cost nine delivery transactions.
+   */
+  pushLinkedOnly?: boolean;
 }
 
 /**

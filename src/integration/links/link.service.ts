@@ -50,6 +50,26 @@ export class LinkService {
     );
   }
 
+  /**
+   * Which of these records of one type this connection links. A stock level has no links of
+   * its own: it counts as linked when its product is.
+   */
+  async linkedAmong(connectionId: string, entityType: string, entityIds: readonly string[]): Promise<Set<string>> {
+    if (!entityIds.length) return new Set();
+    const rows =
+      entityType === 'InventoryLevel'
+        ? await this.db.query<{ id: string }>(
+            `SELECT l.id FROM inventory_levels l WHERE l.id = ANY($2::uuid[])
+                AND EXISTS (SELECT 1 FROM external_refs r WHERE r.entity_id = l.product_id AND r.connection_id = $1 AND r.entity_type = 'Product')`,
+            [connectionId, entityIds],
+          )
+        : await this.db.query<{ id: string }>(
+            `SELECT DISTINCT entity_id AS id FROM external_refs WHERE connection_id = $1 AND entity_type = $3 AND entity_id = ANY($2::uuid[])`,
+            [connectionId, entityIds, entityType],
+          );
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** This connection's external ids for many records of one type (the first link of each). */
   async externalIds(connectionId: string, entityType: string, entityIds: string[]): Promise<Map<string, string>> {
     const rows = await this.db.query<{ entityId: string; externalId: string }>(

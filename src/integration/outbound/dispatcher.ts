@@ -8,6 +8,7 @@ import { newId } from '../../shared/ids.js';
 import { isEntityType, resourceOf } from '../contract/index.js';
 import type { ConnectionRecord } from '../connection/connection.service.js';
 import { AdapterRegistry } from '../registry/registry.js';
+import { LinkService } from '../links/link.service.js';
 import { AmbientDatabase } from '../runtime/ambient-database.js';
 import { WorkerLoop } from '../runtime/worker-loop.js';
 
@@ -26,7 +27,7 @@ interface OutboxRow {
 
 /**
  * Fans outbox events out into deliveries: one per connection whose adapter pushes the
- * event's entity type. It reads domain_events by sequence from a persisted cursor and
+ * event's entity type (and links the record, when it pushes linked records only). It reads domain_events by sequence from a persisted cursor and
  * advances the cursor in the same transaction that inserts the deliveries, so a crash
  * either did both or neither (and the unique (connection, event) key makes a replay
  * harmless). Sequences are handed out in commit order (see UnitOfWork), so "after the
@@ -41,6 +42,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly db: AmbientDatabase,
     private readonly registry: AdapterRegistry,
+    private readonly links: LinkService,
     @Inject(KEEL_CONFIG) config: KeelConfig,
     @Inject(LOGGER) log: Logger,
   ) {
@@ -72,7 +74,8 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
       );
       if (!events.length) return -1;
       const connections = await tx.uow.query<ConnectionRecord>(`SELECT id, adapter, name, created_at AS "createdAt" FROM connections`);
-      const rows = events.flatMap((event) => (isEntityType(event.aggregateType) ? connections.filter((c) => this.wants(c, event)).map((c) => ({ event, c })) : []));
+      const candidates = events.flatMap((event) => (isEntityType(event.aggregateType) ? connections.filter((c) => this.wants(c, event)).map((c) => ({ event, c })) : []));
+      const rows = await this.withoutUnlinked(candidates);
       if (rows.length) {
         await tx.uow.query(
           `INSERT INTO deliveries (id, connection_id, event_id, event_sequence, event_type, entity_type, entity_id, correlation_id)
@@ -90,6 +93,24 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
     });
     if (created > 0) for (const listener of this.delivered) listener();
     return created >= 0;
+  }
+
+  /**
+   * Drops the events of records a connection does not link when its adapter pushes only
+   * linked records of that type (one query per connection and entity type in the batch).
+   */
+  private async withoutUnlinked(candidates: { event: OutboxRow; c: ConnectionRecord }[]): Promise<{ event: OutboxRow; c: ConnectionRecord }[]> {
+    const checks = new Map<string, { connectionId: string; entityType: string; ids: Set<string> }>();
+    for (const { event, c } of candidates) {
+      if (!this.registry.find(c.adapter)?.capabilities[resourceOf(event.aggregateType as never)]?.pushLinkedOnly) continue;
+      const key = `${c.id}:${event.aggregateType}`;
+      if (!checks.has(key)) checks.set(key, { connectionId: c.id, entityType: event.aggregateType, ids: new Set() });
+      checks.get(key)!.ids.add(event.aggregateId);
+    }
+    if (!checks.size) return candidates;
+    const linked = new Map<string, Set<string>>();
+    for (const [key, check] of checks) linked.set(key, await this.links.linkedAmong(check.connectionId, check.entityType, [...check.ids]));
+    return candidates.filter(({ event, c }) => linked.get(`${c.id}:${event.aggregateType}`)?.has(event.aggregateId) ?? true);
   }
 
   /**
