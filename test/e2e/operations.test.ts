@@ -53,7 +53,9 @@ test('logs are JSON lines and carry no tokens, secrets or customer e-mails', asy
   // A failing request whose variables hold the e-mail, and one with a bad token.
   await keel.gql(`mutation($e: String) { createCustomer(input: { name: "", email: $e, currency: "EUR" }) { id } }`, { e: email });
   await keel.gql(`{ locations { id } }`, {}, 'keel_key_not-a-real-token-value');
-  await new Promise((r) => setTimeout(r, 200));
+  // Log lines are written in batches, at least every 500 ms.
+  const until = Date.now() + 5000;
+  while (keel.output().split('\n').filter((l) => l.includes('"http request"')).length < 3 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   const out = keel.output();
   const lines = out.split('\n').filter((l) => l.trim());
   assert.ok(lines.length > 3);

@@ -44,11 +44,12 @@ export class UnitOfWork {
   }
 
   /**
-   * The statement that writes this unit's audit rows and outbox events, with its values
-   * inlined as escaped literals (it travels in the same simple-protocol message as COMMIT,
-   * which takes no parameters), or undefined when there is nothing to write.
+   * The call that writes this unit's audit rows and outbox events (FLUSH_SQL, prepared per
+   * connection) with its values inlined as escaped literals: it travels in the same
+   * simple-protocol message as COMMIT, which takes no parameters. Undefined when there is
+   * nothing to write.
    */
-  flushStatement(): string | undefined {
+  flushCall(): string | undefined {
     if (!this.events.length && !this.audits.length) return undefined;
     const { actor, correlationId, cause } = this.ctx;
     const audits = this.audits.map((a) => ({
@@ -67,29 +68,35 @@ export class UnitOfWork {
       aggregate_sequence: e.aggregateSequence,
       payload: e.payload,
     }));
-    const [auditRows, eventRows, actorLiteral, correlationLiteral, causeLiteral] = [JSON.stringify(audits), JSON.stringify(events), actor, correlationId, cause].map(
-      (value) => (value == null ? 'NULL' : escapeLiteral(value)),
-    );
-    return `WITH audit AS (
-         INSERT INTO audit_log (id, actor, action, entity_type, entity_id, changes, correlation_id, cause)
-         SELECT a.id, ${actorLiteral}, a.action, a.entity_type, a.entity_id, a.changes, ${correlationLiteral}, ${causeLiteral}
-           FROM jsonb_to_recordset(${auditRows}::jsonb) AS a(id uuid, action text, entity_type text, entity_id uuid, changes jsonb)
-       ),
-       seq AS (
-         UPDATE event_sequence SET last_sequence = last_sequence + ${events.length}
-          WHERE ${events.length} > 0
-         RETURNING last_sequence - ${events.length} AS base
-       ),
-       ins AS (
-         INSERT INTO domain_events (sequence, id, type, aggregate_type, aggregate_id, aggregate_sequence, actor, correlation_id, cause, payload)
-         SELECT seq.base + e.ord, e.id, e.type, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, ${actorLiteral}, ${correlationLiteral}, ${causeLiteral}, e.payload
-           FROM seq, jsonb_to_recordset(${eventRows}::jsonb)
-             AS e(id uuid, type text, aggregate_type text, aggregate_id uuid, aggregate_sequence integer, payload jsonb, ord bigint)
-         RETURNING sequence
-       )
-       SELECT pg_notify('${EVENTS_CHANNEL}', max(sequence)::text) FROM ins HAVING count(*) > 0`;
+    const values = [JSON.stringify(audits), JSON.stringify(events), actor, correlationId, cause];
+    return `EXECUTE ${FLUSH_STATEMENT}(${values.map((value) => (value == null ? 'NULL' : escapeLiteral(value))).join(', ')})`;
   }
 }
+
+const FLUSH_STATEMENT = 'keel_outbox_flush';
+
+/** Audit rows ($1), outbox events ($2) and their actor, correlation id and cause; takes the event sequence and notifies followers. */
+const FLUSH_SQL = `WITH audit AS (
+    INSERT INTO audit_log (id, actor, action, entity_type, entity_id, changes, correlation_id, cause)
+    SELECT a.id, $3, a.action, a.entity_type, a.entity_id, a.changes, $4, $5
+      FROM jsonb_to_recordset($1) AS a(id uuid, action text, entity_type text, entity_id uuid, changes jsonb)
+  ),
+  seq AS (
+    UPDATE event_sequence SET last_sequence = last_sequence + jsonb_array_length($2)
+     WHERE jsonb_array_length($2) > 0
+    RETURNING last_sequence - jsonb_array_length($2) AS base
+  ),
+  ins AS (
+    INSERT INTO domain_events (sequence, id, type, aggregate_type, aggregate_id, aggregate_sequence, actor, correlation_id, cause, payload)
+    SELECT seq.base + e.ord, e.id, e.type, e.aggregate_type, e.aggregate_id, e.aggregate_sequence, $3, $4, $5, e.payload
+      FROM seq, jsonb_to_recordset($2)
+        AS e(id uuid, type text, aggregate_type text, aggregate_id uuid, aggregate_sequence integer, payload jsonb, ord bigint)
+    RETURNING sequence
+  )
+  SELECT pg_notify('${EVENTS_CHANNEL}', max(sequence)::text) FROM ins HAVING count(*) > 0`;
+
+/** Pooled connections that have FLUSH_SQL prepared (prepared statements outlive transactions, rolled back or not). */
+const flushPrepared = new WeakSet<pg.PoolClient>();
 
 /**
  * Commits a transaction: the units' audit and outbox statements and COMMIT go to PostgreSQL
@@ -101,9 +108,13 @@ export class UnitOfWork {
  */
 async function commit(runner: QueryRunner, units: readonly UnitOfWork[]): Promise<void> {
   const client = (await runner.connect()) as pg.PoolClient;
-  const statements = units.map((unit) => unit.flushStatement()).filter((sql): sql is string => sql !== undefined);
+  const calls = units.map((unit) => unit.flushCall()).filter((sql): sql is string => sql !== undefined);
+  if (calls.length && !flushPrepared.has(client)) {
+    await client.query(`PREPARE ${FLUSH_STATEMENT}(jsonb, jsonb, text, text, text) AS ${FLUSH_SQL}`);
+    flushPrepared.add(client);
+  }
   runner.connection.logger.logQuery('COMMIT (with the audit and outbox statements)', [], runner);
-  await client.query([...statements, 'COMMIT'].join(';\n'));
+  await client.query([...calls, 'COMMIT'].join(';\n'));
 }
 
 const statementNames = new Map<string, string>();
