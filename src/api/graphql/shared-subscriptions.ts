@@ -51,7 +51,6 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  * waiting in `for await` would be).
  */
 function mapEvents(source: AsyncIterator<unknown>, run: (payload: unknown) => Execution): AsyncGenerator<ExecutionResult> {
-  const done = (): Promise<IteratorResult<ExecutionResult>> => Promise.resolve({ value: undefined, done: true });
   const iterator: AsyncGenerator<ExecutionResult> = {
     async next() {
       const event = await source.next();
@@ -59,7 +58,7 @@ function mapEvents(source: AsyncIterator<unknown>, run: (payload: unknown) => Ex
     },
     async return() {
       await source.return?.();
-      return done();
+      return { value: undefined, done: true };
     },
     async throw(error: unknown) {
       await source.return?.();

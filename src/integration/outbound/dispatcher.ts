@@ -27,10 +27,10 @@ interface OutboxRow {
 
 /**
  * Fans outbox events out into deliveries: one per connection whose adapter pushes the
- * event's entity type (and links the record, when it pushes linked records only). It reads domain_events by sequence from a persisted cursor and
- * advances the cursor in the same transaction that inserts the deliveries, so a crash
- * either did both or neither (and the unique (connection, event) key makes a replay
- * harmless). Sequences are handed out in commit order (see UnitOfWork), so "after the
+ * event's entity type (and links the record, when it pushes linked records only). It reads
+ * domain_events by sequence from a persisted cursor and advances the cursor in the same
+ * transaction that inserts the deliveries, so a crash either did both or neither (and the
+ * unique (connection, event) key makes a replay harmless). Sequences are handed out in commit order (see UnitOfWork), so "after the
  * cursor" never skips an event. One dispatcher runs at a time across all processes: the
  * others find the cursor row locked and wait for their next turn.
  */
