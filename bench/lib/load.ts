@@ -53,17 +53,19 @@ export async function closedLoop(options: { concurrency: number; durationMs: num
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, w) => worker(w)));
-  const elapsedMs = performance.now() - start;
+  return { ...latencySummary(latencies, performance.now() - start), errors, errorSamples };
+}
+
+/** Completed operations, their rate over `elapsedMs`, and their latency percentiles. */
+function latencySummary(latencies: number[], elapsedMs: number) {
   const sorted = sortNumbers(latencies);
   return {
     ops: latencies.length,
-    errors,
     elapsedMs,
     opsPerSec: (latencies.length / elapsedMs) * 1000,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted.length ? sorted[sorted.length - 1] : NaN,
-    errorSamples,
   };
 }
 
@@ -144,17 +146,10 @@ export async function openLoop(options: { ratePerSec: number; durationMs: number
   }
   if (dropped && errorSamples.length < 3) errorSamples.push(`${dropped} sends dropped: ${maxInFlight} requests already in flight`);
   if (timedOut && errorSamples.length < 3) errorSamples.push(`${timedOut} requests unanswered ${drainMs} ms after the last send`);
-  const elapsedMs = Math.max(lastAnswer, start + total * intervalMs) - start;
-  const sorted = sortNumbers(latencies);
   const sortedLags = sortNumbers(lags);
   return {
-    ops: latencies.length,
+    ...latencySummary(latencies, Math.max(lastAnswer, start + total * intervalMs) - start),
     errors: failed + dropped + timedOut,
-    elapsedMs,
-    opsPerSec: (latencies.length / elapsedMs) * 1000,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1] : NaN,
     errorSamples,
     targetRate: ratePerSec,
     scheduled: total,
