@@ -45,6 +45,7 @@ class Deliveries {
     let line = 0;
     const text = this.template
       .replaceAll(CUSTOMER_ID_TOKEN, String(CUSTOMER_ID_BASE + (d.orderId % CUSTOMERS)))
+      .replaceAll(CUSTOMER_EMAIL, `buyer${d.orderId % CUSTOMERS}@example.com`)
       .replaceAll(ORDER_ID_TOKEN, String(d.orderId))
       .replace(SKU_FIELD, () => `"sku":${JSON.stringify(this.skus[(d.orderId * LINE_STRIDE + line++) % this.skus.length])}`);
     return { webhookId: d.webhookId, body: { text, hmac: shopifyHmac(SECRET, text) } };
@@ -60,6 +61,8 @@ const ORDER_ID_TOKEN = '987654321987';
 const CUSTOMER_ID_TOKEN = String(Number(ORDER_ID_TOKEN) + 11);
 const CUSTOMER_ID_BASE = 5_000_000_000;
 const CUSTOMERS = 1000;
+/** The template's e-mail (shopifyOrderBody), made one per customer: Keel matches customers by e-mail. */
+const CUSTOMER_EMAIL = 'ada@example.com';
 
 /** Fixed offered rates (webhooks/s) of the open-loop cells, in both modes. */
 const RATES = [200, 500];
