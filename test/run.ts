@@ -54,6 +54,12 @@ async function main(): Promise<number> {
     await dataSource.destroy();
 
     const files = testFiles(here, process.argv.slice(2));
+    // With no file named, node --test would discover every .js under a test/ directory and
+    // run them, fakes' entry points (a whole Keel) included.
+    if (!files.length) {
+      process.stderr.write(`no test file matches ${process.argv.slice(2).join(' ')}\n`);
+      return 1;
+    }
     const child = spawn(process.execPath, ['--test', `--test-concurrency=${process.env.KEEL_TEST_CONCURRENCY ?? 2}`, ...files], {
       stdio: 'inherit',
       env: { ...process.env, KEEL_TEST_SERVER_URL: server, DATABASE_URL: '' },
