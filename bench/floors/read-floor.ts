@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import pg from 'pg';
+import { serveFloor } from './serve.js';
 
 const PAGE = `SELECT o.id, o.number, o.total, c.name AS customer_name, l.sku, l.quantity, p.name AS product_name
   FROM (SELECT id, number, total, customer_id, placed_at FROM orders ORDER BY placed_at DESC, id DESC LIMIT 50) o
@@ -55,11 +56,4 @@ const server = http.createServer((req, res) => {
     );
   });
 });
-server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ listening: (server.address() as { port: number }).port }) + '\n');
-});
-process.on('SIGTERM', () => {
-  server.close();
-  void pool.end().finally(() => process.exit(0));
-});
+serveFloor(server, () => pool.end());

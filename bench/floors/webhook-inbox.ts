@@ -8,6 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import pg from 'pg';
 import { INBOX_TABLE } from '../lib/webhook.js';
+import { serveFloor } from './serve.js';
 
 const INSERT = `INSERT INTO ${INBOX_TABLE} (connection_id, webhook_id, topic, payload) VALUES ($1, $2, $3, $4::jsonb)
   ON CONFLICT (connection_id, webhook_id) DO NOTHING`;
@@ -38,11 +39,4 @@ const server = http.createServer((req, res) => {
     );
   });
 });
-server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ listening: (server.address() as { port: number }).port }) + '\n');
-});
-process.on('SIGTERM', () => {
-  server.close();
-  void pool.end().finally(() => process.exit(0));
-});
+serveFloor(server, () => pool.end());

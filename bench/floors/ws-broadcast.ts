@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { serveFloor } from './serve.js';
 
 const sockets = new Set<WebSocket>();
 const server = http.createServer((req, res) => {
@@ -36,12 +37,7 @@ wss.on('connection', (socket) => {
   });
   socket.on('close', () => sockets.delete(socket));
 });
-server.keepAliveTimeout = 65_000;
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ listening: (server.address() as { port: number }).port }) + '\n');
-});
-process.on('SIGTERM', () => {
+serveFloor(server, async () => {
   for (const socket of sockets) socket.terminate();
   wss.close();
-  server.close(() => process.exit(0));
 });
