@@ -40,23 +40,12 @@ export class EntityLoader<T extends { id: string }> {
     return this.loader.load(id);
   }
 
-  /** Records for these ids, in the same order; null where there is none. */
-  async many(ids: readonly string[]): Promise<(T | null)[]> {
-    return unwrap(await this.loader.loadMany(ids));
-  }
-
   async required(id: string, field = 'id'): Promise<T> {
     if (!isUuid(id)) throw ValidationError.of(field, 'must be a UUID');
     const row = await this.loader.load(id);
     if (!row) throw new NotFoundError(this.entity, id);
     return row;
   }
-}
-
-/** DataLoader's loadMany answers an Error in place of each key whose batch failed. */
-export function unwrap<T>(results: (T | Error)[]): T[] {
-  for (const result of results) if (result instanceof Error) throw result;
-  return results as T[];
 }
 
 /** Loads the children of many parents in one query, grouped by `parentOf`. */

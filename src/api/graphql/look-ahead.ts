@@ -35,3 +35,11 @@ export function selectedOnNodes(info: GraphQLResolveInfo): Set<string> {
   }
   return nodes;
 }
+
+/** The fields selected directly below `path` ("lines.product"), or at the top when no path is given. */
+export function childrenOf(paths: Set<string>, path?: string): string[] {
+  const prefix = path ? `${path}.` : '';
+  const children: string[] = [];
+  for (const p of paths) if (p.startsWith(prefix) && !p.includes('.', prefix.length)) children.push(p.slice(prefix.length));
+  return children;
+}

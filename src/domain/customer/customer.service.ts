@@ -5,16 +5,18 @@ import type { RequestContext } from '../../shared/context.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { newId, isUuid } from '../../shared/ids.js';
 import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
+import { ColumnSet, decimal, timestamp } from '../../infrastructure/database/columns.js';
 import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput } from '../../shared/validation.js';
 import { CreateCustomerInput, CustomerFilter, UpdateCustomerInput } from './customer.inputs.js';
 import type { Customer } from './customer.model.js';
 
-export const CUSTOMER_COLUMNS = `
-  c.id, c.code, c.name, c.email, c.phone, c.currency, c.status,
-  c.billing_address AS "billingAddress", c.shipping_address AS "shippingAddress",
-  c.credit_limit AS "creditLimit", c.balance, c.payment_terms_days AS "paymentTermsDays",
-  c.version, c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
+export const CUSTOMER = new ColumnSet('c', {
+  id: 'id', code: 'code', name: 'name', email: 'email', phone: 'phone', currency: 'currency', status: 'status',
+  billingAddress: 'billing_address', shippingAddress: 'shipping_address', creditLimit: decimal('credit_limit'), balance: decimal('balance'),
+  paymentTermsDays: 'payment_terms_days', version: 'version', createdAt: timestamp('created_at'), updatedAt: timestamp('updated_at'),
+});
+export const CUSTOMER_COLUMNS = CUSTOMER.select;
 
 const json = (value: object | null | undefined): string | null => (value ? JSON.stringify(value) : null);
 

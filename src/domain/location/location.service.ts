@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { diff } from '../../audit/audit-entry.js';
+import { ColumnSet } from '../../infrastructure/database/columns.js';
 import { Database, PgError, pgConstraint, pgErrorCode, type UnitOfWork } from '../../infrastructure/database/database.js';
 import type { RequestContext } from '../../shared/context.js';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../shared/errors.js';
@@ -7,7 +8,8 @@ import { isUuid, newId } from '../../shared/ids.js';
 import { validateInput } from '../../shared/validation.js';
 import { CreateLocationInput, UpdateLocationInput, type Location } from './location.model.js';
 
-const COLUMNS = `l.id, l.code, l.name, l.is_default AS "isDefault", l.version`;
+export const LOCATION = new ColumnSet('l', { id: 'id', code: 'code', name: 'name', isDefault: 'is_default', version: 'version' });
+const COLUMNS = LOCATION.select;
 type LocationRow = Location & { version: number };
 
 @Injectable()

@@ -4,8 +4,7 @@ import type { GqlContext } from '../../api/auth/request-context.js';
 import { assertScope, Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import { hasScope } from '../../api/auth/scopes.js';
 import { Connection, PageArgsInput } from '../../api/graphql/connection.js';
-import { unwrap } from '../../api/graphql/loaders.js';
-import { selectedOnNodes } from '../../api/graphql/look-ahead.js';
+import { childrenOf, selectedOnNodes } from '../../api/graphql/look-ahead.js';
 import type { RequestContext } from '../../shared/context.js';
 import { Customer } from '../customer/customer.model.js';
 import { Invoice } from '../invoice/invoice.model.js';
@@ -13,7 +12,7 @@ import { Location } from '../location/location.model.js';
 import { Product } from '../product/product.model.js';
 import { Shipment } from '../shipment/shipment.model.js';
 import { Order, OrderFilter, OrderLine, PlaceOrderInput } from './order.model.js';
-import { OrderService } from './order.service.js';
+import { OrderService, type OrderPageShape } from './order.service.js';
 
 @ObjectType()
 export class OrderConnection extends Connection(Order) {}
@@ -36,9 +35,7 @@ export class OrderResolver {
     @Info() info: GraphQLResolveInfo,
     @Args('filter', { type: () => OrderFilter, nullable: true }) filter?: OrderFilter,
   ) {
-    const result = await this.service.list(page, filter);
-    await preloadOrders(gql, result.nodes, selectedOnNodes(info));
-    return result;
+    return this.service.list(page, filter, orderPageShape(gql, selectedOnNodes(info)));
   }
 
   @Mutation(() => Order)
@@ -65,7 +62,7 @@ export class OrderResolver {
 
   // Field resolvers take graphql-js's own (parent, args, context) with no Nest parameter
   // decorators, so Nest binds them as they are instead of running its per-call pipeline.
-  // A record preloaded by `orders` (see preloadOrders) is returned synchronously.
+  // A record `orders` loaded with its page (see orderPageShape) is returned synchronously.
 
   /** Customer records hold contact data: reading them through an order still takes customers:read. */
   @ResolveField(() => Customer)
@@ -105,30 +102,17 @@ export class OrderLineResolver {
 }
 
 /**
- * Loads, in one batch each, the lines, products, customers and locations a page of orders
- * selects, and sets them on the records before graphql-js walks the page: the field
- * resolvers above then answer synchronously. Resolving a 50-order page through a promise per
- * field cost several times the CPU of the page's SQL. Customers are loaded only for a
- * token that may read them; the field resolver still refuses the others.
+ * What a page must load, from the fields selected on its orders. Customers are loaded only
+ * for a token that may read them; the field resolver still refuses the others.
  */
-async function preloadOrders(gql: GqlContext, orders: Order[], selected: Set<string>): Promise<void> {
-  if (orders.length === 0) return;
+function orderPageShape(gql: GqlContext, selected: Set<string>): OrderPageShape {
   const mayReadCustomers = gql.principal != null && hasScope(gql.principal.scopes, 'customers:read');
-  const [lines, customers, locations] = await Promise.all([
-    selected.has('lines') ? gql.loaders.linesByOrder.loadMany(orders.map((o) => o.id)).then(unwrap) : undefined,
-    selected.has('customer') && mayReadCustomers ? gql.loaders.customer.many(orders.map((o) => o.customerId)) : undefined,
-    selected.has('location') ? gql.loaders.location.many(orders.map((o) => o.locationId)) : undefined,
-  ]);
-  const products = lines && selected.has('lines.product') ? await gql.loaders.product.many(lines.flat().map((l) => l.productId)) : undefined;
-  let lineIndex = 0;
-  orders.forEach((order, i) => {
-    if (customers?.[i]) order.customer = customers[i];
-    if (locations?.[i]) order.location = locations[i];
-    if (!lines) return;
-    order.lines = lines[i];
-    for (const line of lines[i]) {
-      const product = products?.[lineIndex++];
-      if (product) line.product = product;
-    }
-  });
+  const under = (path: string) => (selected.has(path) ? childrenOf(selected, path) : undefined);
+  return {
+    order: childrenOf(selected),
+    customer: mayReadCustomers ? under('customer') : undefined,
+    location: under('location'),
+    lines: under('lines'),
+    product: under('lines.product'),
+  };
 }

@@ -7,31 +7,82 @@ import { ConflictError, FieldErrors, InsufficientStockError, InvalidStateError, 
 import { isUuid, newId } from '../../shared/ids.js';
 import { formatDecimal, money } from '../../shared/money.js';
 import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
+import { ColumnSet, decimal, timestamp } from '../../infrastructure/database/columns.js';
 import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput, validateReason } from '../../shared/validation.js';
-import { CUSTOMER_COLUMNS } from '../customer/customer.service.js';
+import { CUSTOMER, CUSTOMER_COLUMNS } from '../customer/customer.service.js';
 import type { Customer } from '../customer/customer.model.js';
 import { CustomerStatus } from '../customer/customer.model.js';
 import { InventoryService } from '../inventory/inventory.service.js';
-import { LocationService } from '../location/location.service.js';
+import { LOCATION, LocationService } from '../location/location.service.js';
 import type { Product } from '../product/product.model.js';
-import { ProductService } from '../product/product.service.js';
+import { PRODUCT, ProductService } from '../product/product.service.js';
 import { OrderFilter, PlaceOrderInput, type Order, type OrderLine } from './order.model.js';
 import { priceOrder } from './order.pricing.js';
 import { assertTransition, OrderStatus } from './order.state-machine.js';
 
-export const ORDER_COLUMNS = `
-  o.id, o.number, o.customer_id AS "customerId", o.location_id AS "locationId", o.status, o.currency,
-  o.subtotal, o.discount_total AS "discountTotal", o.shipping_total AS "shippingTotal", o.shipping_tax AS "shippingTax",
-  o.tax_total AS "taxTotal", o.total, o.source, o.placed_at AS "placedAt", o.version, o.updated_at AS "updatedAt"`;
+export const ORDER = new ColumnSet('o', {
+  id: 'id', number: 'number', customerId: 'customer_id', locationId: 'location_id', status: 'status', currency: 'currency',
+  subtotal: decimal('subtotal'), discountTotal: decimal('discount_total'), shippingTotal: decimal('shipping_total'),
+  shippingTax: decimal('shipping_tax'), taxTotal: decimal('tax_total'), total: decimal('total'), source: 'source',
+  placedAt: timestamp('placed_at'), version: 'version', updatedAt: timestamp('updated_at'),
+});
+export const ORDER_COLUMNS = ORDER.select;
 
-export const ORDER_LINE_COLUMNS = `
-  l.id, l.order_id AS "orderId", l.line_no AS "lineNo", l.product_id AS "productId", l.sku, l.quantity,
-  l.unit_price AS "unitPrice", l.discount, l.tax_rate AS "taxRate", l.tax_amount AS "taxAmount", l.line_total AS "lineTotal",
-  l.quantity_reserved AS "quantityReserved", l.quantity_fulfilled AS "quantityFulfilled", l.quantity_invoiced AS "quantityInvoiced",
-  l.quantity - l.quantity_reserved - l.quantity_fulfilled AS "quantityBackordered"`;
+export const ORDER_LINE = new ColumnSet('l', {
+  id: 'id', orderId: 'order_id', lineNo: 'line_no', productId: 'product_id', sku: 'sku', quantity: 'quantity',
+  unitPrice: decimal('unit_price'), discount: decimal('discount'), taxRate: decimal('tax_rate'), taxAmount: decimal('tax_amount'),
+  lineTotal: decimal('line_total'), quantityReserved: 'quantity_reserved', quantityFulfilled: 'quantity_fulfilled',
+  quantityInvoiced: 'quantity_invoiced', quantityBackordered: 'l.quantity - l.quantity_reserved - l.quantity_fulfilled',
+});
+export const ORDER_LINE_COLUMNS = ORDER_LINE.select;
 
 export type OrderRow = Order & { shippingTax: string };
+
+/**
+ * The fields selected on each record of an order page (GraphQL field names); a relation
+ * left out is not loaded. Fields that are not columns (e.g. `invoices`) are resolved later
+ * from the record's id.
+ */
+export interface OrderPageShape {
+  order: Iterable<string>;
+  customer?: Iterable<string>;
+  location?: Iterable<string>;
+  lines?: Iterable<string>;
+  product?: Iterable<string>;
+}
+
+/**
+ * The fields a document carries: those selected, plus the keys field resolvers need. A
+ * selected field that is neither a column nor one of `relations` is computed by a field
+ * resolver from the record; as it may read any column, the document then carries them all.
+ */
+function documentFields(columns: ColumnSet, selected: Iterable<string>, keys: string[], relations: string[] = []): string[] {
+  const fields = [...selected].filter((f) => !f.startsWith('__') && !relations.includes(f));
+  return fields.every((f) => columns.has(f)) ? [...keys, ...fields] : columns.fields;
+}
+
+/** An order as one json_build_object, nesting what `shape` asks for (correlated subqueries on primary keys and order_lines' (order_id, line_no)). */
+export function orderDocument(shape: OrderPageShape): string {
+  const nested: Record<string, string> = {};
+  if (shape.customer) nested.customer = `(SELECT ${CUSTOMER.json(documentFields(CUSTOMER, shape.customer, ['id']))} FROM customers c WHERE c.id = o.customer_id)`;
+  if (shape.location) nested.location = `(SELECT ${LOCATION.json(documentFields(LOCATION, shape.location, ['id']))} FROM locations l WHERE l.id = o.location_id)`;
+  if (shape.lines) {
+    const product: Record<string, string> = {};
+    if (shape.product) product.product = `(SELECT ${PRODUCT.json(documentFields(PRODUCT, shape.product, ['id']))} FROM products p WHERE p.id = l.product_id)`;
+    const line = ORDER_LINE.json(documentFields(ORDER_LINE, shape.lines, ['id', 'orderId', 'productId'], ['product']), product);
+    nested.lines = `(SELECT coalesce(json_agg(${line} ORDER BY l.line_no), '[]') FROM order_lines l WHERE l.order_id = o.id)`;
+  }
+  return ORDER.json(documentFields(ORDER, shape.order, ['id', 'customerId', 'locationId'], ['customer', 'location', 'lines']), nested);
+}
+
+function reviveOrder(doc: Record<string, unknown>): Order {
+  const order = ORDER.revive(doc) as unknown as Order;
+  if (order.customer) CUSTOMER.revive(order.customer);
+  if (order.location) LOCATION.revive(order.location);
+  for (const line of order.lines ?? []) if (line.product) PRODUCT.revive(line.product);
+  return order;
+}
 
 /** Amounts a connected tool already charged, so Keel's totals equal the tool's to the cent. */
 export interface OrderOrigin {
@@ -57,7 +108,13 @@ export class OrderService {
     return this.db.query<OrderLine>(`SELECT ${ORDER_LINE_COLUMNS} FROM order_lines l WHERE l.order_id = ANY($1::uuid[]) ORDER BY l.order_id, l.line_no`, [ids]);
   }
 
-  async list(args: PageArgs, filterInput: OrderFilter | null | undefined): Promise<Page<Order>> {
+  /**
+   * A page of orders, newest first. With a `shape` (what the client selected) the page comes
+   * in one statement: each order a JSON document built by PostgreSQL with the nested records
+   * asked for and only the fields asked for, which costs a fraction of loading rows and
+   * joining them in Node. Without one, plain rows.
+   */
+  async list(args: PageArgs, filterInput: OrderFilter | null | undefined, shape?: OrderPageShape): Promise<Page<Order>> {
     const first = pageSize(args);
     const after = decodeCursor(args.after);
     const filter = validateInput(OrderFilter, filterInput ?? {}, 'filter');
@@ -68,7 +125,9 @@ export class OrderService {
       if (!isUuid(filter.customerId)) throw ValidationError.of('filter.customerId', 'must be a UUID');
       where.push(`o.customer_id = $${params.push(filter.customerId)}`);
     }
-    return listPage<Order>(this.db, { first, after }, { columns: ORDER_COLUMNS, from: 'orders o', sortColumn: 'o.placed_at', idColumn: 'o.id', where, params });
+    const columns = shape ? `${orderDocument(shape)} AS doc` : ORDER_COLUMNS;
+    const fromRow = shape ? (row: Record<string, unknown>) => reviveOrder(row.doc as Record<string, unknown>) : undefined;
+    return listPage<Order>(this.db, { first, after }, { columns, from: 'orders o', sortColumn: 'o.placed_at', idColumn: 'o.id', where, params, fromRow });
   }
 
   /**

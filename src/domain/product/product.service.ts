@@ -6,13 +6,16 @@ import { ConflictError, NotFoundError, ValidationError } from '../../shared/erro
 import { isUuid, newId } from '../../shared/ids.js';
 import { formatDecimal } from '../../shared/money.js';
 import { decodeCursor, pageSize, type Page, type PageArgs } from '../../shared/pagination.js';
+import { ColumnSet, decimal, timestamp } from '../../infrastructure/database/columns.js';
 import { listPage } from '../../infrastructure/database/list-page.js';
 import { validateInput } from '../../shared/validation.js';
 import { CreateProductInput, ProductFilter, UpdateProductInput, type Product } from './product.model.js';
 
-export const PRODUCT_COLUMNS = `
-  p.id, p.sku, p.name, p.description, p.unit_price AS "unitPrice", p.currency, p.tax_rate AS "taxRate",
-  p.active, p.version, p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+export const PRODUCT = new ColumnSet('p', {
+  id: 'id', sku: 'sku', name: 'name', description: 'description', unitPrice: decimal('unit_price'), currency: 'currency',
+  taxRate: decimal('tax_rate'), active: 'active', version: 'version', createdAt: timestamp('created_at'), updatedAt: timestamp('updated_at'),
+});
+export const PRODUCT_COLUMNS = PRODUCT.select;
 
 function snapshot(p: Product): Record<string, unknown> {
   return { sku: p.sku, name: p.name, description: p.description, unitPrice: formatDecimal(p.unitPrice), currency: p.currency, taxRate: formatDecimal(p.taxRate), active: p.active };

@@ -13,6 +13,8 @@ export interface ListQuery {
   /** Filter conditions (ANDed) and their parameters, numbered from $1. */
   where: string[];
   params: unknown[];
+  /** Turns a selected row into the record, e.g. when `columns` selects one JSON document per row. */
+  fromRow?: (row: Record<string, unknown>) => object;
 }
 
 /**
@@ -27,11 +29,13 @@ export async function listPage<T extends { id: string }>(db: Database, page: { f
   const keyset = page.after
     ? ` AND (${q.sortColumn}, ${q.idColumn}) < ($${params.push(page.after.key)}::timestamptz, $${params.push(page.after.id)}::uuid)`
     : '';
-  const rows = await db.query<Keyed<T>>(
+  const selected = await db.query<Record<string, unknown>>(
     `SELECT ${q.columns}, ${timestampKey(q.sortColumn)} AS "cursorKey" FROM ${q.from} WHERE ${filter}${keyset}
       ORDER BY ${q.sortColumn} DESC, ${q.idColumn} DESC LIMIT ${page.first + 1}`,
     params,
   );
+  const fromRow = q.fromRow;
+  const rows = (fromRow ? selected.map((row) => Object.assign(fromRow(row), { cursorKey: row.cursorKey })) : selected) as Keyed<T>[];
   return toPage(rows, page.first, keysetOf, async () => {
     const [{ count }] = await db.query<{ count: number }>(`SELECT count(*)::int AS count FROM ${q.from} WHERE ${filter}`, q.params);
     return count;
