@@ -44,6 +44,8 @@ export async function startKeelProcess(o: KeelOptions): Promise<ServerProcess> {
       KEEL_DATA_DIR: dataDir,
       KEEL_MIGRATE: 'false',
       LOG_LEVEL: o.logLevel,
+      // As the Docker image runs it: graphql-js, for one, checks every instanceof twice otherwise.
+      NODE_ENV: 'production',
       ...o.env,
     },
     logDir: o.logDir,
