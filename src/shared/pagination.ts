@@ -9,8 +9,8 @@ export interface PageArgs {
 
 export interface Page<T> {
   nodes: T[];
-  edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  readonly edges: { cursor: string; node: T }[];
+  readonly pageInfo: { hasNextPage: boolean; endCursor: string | null };
   /** Counted only when a client asks for it (a getter, so unrequested counts cost nothing). */
   readonly totalCount: Promise<number>;
 }
@@ -82,12 +82,18 @@ export function decodeCursor(after: string | null | undefined): Keyset | undefin
 export function toPage<T>(rows: T[], first: number, positionOf: (row: T) => Keyset, count: () => Promise<number>): Page<T> {
   const hasNextPage = rows.length > first;
   const nodes = hasNextPage ? rows.slice(0, first) : rows;
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(positionOf(node)), node }));
+  let edges: Page<T>['edges'] | undefined;
   let counted: Promise<number> | undefined;
+  const last = nodes.at(-1);
   return {
     nodes,
-    edges,
-    pageInfo: { hasNextPage, endCursor: edges.length ? edges[edges.length - 1].cursor : null },
+    // Getters, like totalCount: a client reading `nodes` pays for no cursors.
+    get edges() {
+      return (edges ??= nodes.map((node) => ({ cursor: encodeCursor(positionOf(node)), node })));
+    },
+    get pageInfo() {
+      return { hasNextPage, endCursor: last === undefined ? null : encodeCursor(positionOf(last)) };
+    },
     get totalCount() {
       return (counted ??= count());
     },
