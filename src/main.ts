@@ -27,11 +27,18 @@ async function main(): Promise<void> {
       },
     );
   };
-  // Registered before start-up so that a signal during boot still ends in an orderly stop.
+  // Registered before start-up so that a signal during boot still ends in an orderly stop,
+  // once the boot is over. A boot that does not end within the grace period (a database that
+  // accepts connections but never answers) is abandoned instead of ignoring the signal.
   const onSignal = (signal: string) => {
     if (stopSignal) return;
     stopSignal = signal;
-    if (keel) stop();
+    if (keel) return stop();
+    log.info({ signal }, 'stop requested during start-up; stopping once it is done');
+    setTimeout(() => {
+      log.error({ signal, graceSeconds: config.shutdownGraceSeconds }, 'start-up did not finish within the shutdown grace period; exiting');
+      process.exit(1);
+    }, config.shutdownGraceSeconds * 1000).unref();
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { createDataSource } from '../../src/infrastructure/database/data-source.js';
 import { runMigrations } from '../../src/infrastructure/database/migrate.js';
 import { createLogger } from '../../src/infrastructure/observability/logger.js';
 import { emptyDatabase, freshDatabase, sql } from '../helpers/database.js';
-import { ADMIN_TOKEN, spawnKeel, type KeelProcess } from '../helpers/keel.js';
+import { ADMIN_TOKEN, mainJs, spawnKeel, type KeelProcess } from '../helpers/keel.js';
 
 let databaseUrl: string;
 let keel: KeelProcess;
@@ -104,4 +106,32 @@ test('SIGTERM stops taking work, finishes in flight, and exits 0', async () => {
   const rows = await sql(databaseUrl, `SELECT count(*)::int AS n FROM locations WHERE code = 'LATE'`);
   if (result?.data) assert.equal(rows[0].n, 1);
   assert.match(instance.output(), /"msg":"stopped"/);
+});
+
+test('SIGTERM during a start-up that hangs ends the process after the grace period', async () => {
+  // A "database" that accepts connections and never answers: the boot waits on it.
+  const silent = net.createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const { port } = silent.address() as net.AddressInfo;
+  const child = spawn(process.execPath, [mainJs], {
+    env: { ...process.env, DATABASE_URL: `postgres://keel:keel@127.0.0.1:${port}/keel`, KEEL_SHUTDOWN_GRACE_SECONDS: '1', KEEL_ADMIN_TOKEN: ADMIN_TOKEN, PORT: '0', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  try {
+    // Until the connection is open, the boot has not reached the database yet.
+    await new Promise<void>((resolve) => silent.once('connection', () => resolve()));
+    const sentAt = Date.now();
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    const tookMs = Date.now() - sentAt;
+    assert.equal(code, 1);
+    // The grace period (1 s), well before the database client's own 10 s connect timeout.
+    assert.ok(tookMs >= 900 && tookMs < 5000, `exited ${tookMs} ms after SIGTERM`);
+    assert.match(out, /start-up did not finish within the shutdown grace period/);
+  } finally {
+    child.kill('SIGKILL');
+    silent.close();
+  }
 });

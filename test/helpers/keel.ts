@@ -90,7 +90,7 @@ export interface KeelProcess extends GqlClient {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const mainJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
+export const mainJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
 
 /**
  * Starts Keel as a separate process (`node dist/src/main.js`), as production runs it.
