@@ -3,8 +3,8 @@ import { BENCH_TOKEN } from '../lib/keel.js';
 import { closedLoop, HttpClient } from '../lib/load.js';
 import { measureRun, pairedRow, type CellRun, type Row } from '../lib/measure.js';
 import { seedOrders } from '../lib/seed.js';
-import { ORDER_COLUMNS, ORDER_LINE_COLUMNS } from '../../src/domain/order/order.service.js';
-import { encodeCursor } from '../../src/shared/pagination.js';
+import { ORDER_COLUMNS, ORDER_LINE_COLUMNS, orderDocument } from '../../src/domain/order/order.service.js';
+import { encodeCursor, timestampKey } from '../../src/shared/pagination.js';
 
 const NODE = `number total customer { name } lines { sku quantity product { name } }`;
 const FIRST_PAGE = `{ orders(first: 50) { nodes { ${NODE} } } }`;
@@ -17,19 +17,25 @@ interface Read {
   op: (http: HttpClient) => Promise<void>;
 }
 
+/** What `orders` selects for NODE: each order as one JSON document with its customer, lines and products (see OrderService.list). */
+const PAGE_COLUMNS = `o.id, ${orderDocument({
+  order: ['number', 'total', 'customer', 'lines'],
+  customer: ['name'],
+  lines: ['sku', 'quantity', 'product'],
+  product: ['name'],
+})} AS doc, ${timestampKey('o.placed_at')} AS "cursorKey"`;
+
 /** EXPLAIN ANALYZE of the statements Keel issues for these reads (same column lists, imported), to show where time goes as data grows. */
 async function explain(ctx: BenchContext, sample: { id: string; placed_at: Date }): Promise<Record<string, { ms: number; plan: string }>> {
   const statements: Record<string, [string, unknown[]]> = {
-    listFirstPage: [`SELECT ${ORDER_COLUMNS} FROM orders o WHERE true ORDER BY o.placed_at DESC, o.id DESC LIMIT 51`, []],
+    listFirstPage: [`SELECT ${PAGE_COLUMNS} FROM orders o WHERE true ORDER BY o.placed_at DESC, o.id DESC LIMIT 51`, []],
     listAfterCursor: [
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE (o.placed_at, o.id) < ($1::timestamptz, $2::uuid) ORDER BY o.placed_at DESC, o.id DESC LIMIT 51`,
+      `SELECT ${PAGE_COLUMNS} FROM orders o WHERE (o.placed_at, o.id) < ($1::timestamptz, $2::uuid) ORDER BY o.placed_at DESC, o.id DESC LIMIT 51`,
       [sample.placed_at, sample.id],
     ],
     orderById: [`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = ANY($1::uuid[])`, [[sample.id]]],
-    linesByOrderIds: [
-      `SELECT ${ORDER_LINE_COLUMNS} FROM order_lines l WHERE l.order_id = ANY($1::uuid[]) ORDER BY l.order_id, l.line_no`,
-      [(await ctx.db.admin.query<{ id: string }>(`SELECT id FROM orders ORDER BY placed_at DESC, id DESC LIMIT 50`)).rows.map((r) => r.id)],
-    ],
+    // order(id) loads its lines (and then products, customer) through the loaders.
+    linesByOrderIds: [`SELECT ${ORDER_LINE_COLUMNS} FROM order_lines l WHERE l.order_id = ANY($1::uuid[]) ORDER BY l.order_id, l.line_no`, [[sample.id]]],
   };
   const out: Record<string, { ms: number; plan: string }> = {};
   for (const [name, [sql, params]] of Object.entries(statements)) {
