@@ -65,8 +65,10 @@ function documentFields(columns: ColumnSet, selected: Iterable<string>, relation
 }
 
 /**
- * An order as one json_build_object, nesting what `shape` asks for (correlated subqueries on
- * primary keys and order_lines' (order_id, line_no)). The order's id travels beside it.
+ * An order as one json_build_object, nesting what `shape` asks for: correlated subqueries on
+ * primary keys, and the lines (joined to their products) read in order from order_lines'
+ * (order_id, line_no) index into an ARRAY, which keeps that order without sorting. The
+ * order's id travels beside the document.
  */
 export function orderDocument(shape: OrderPageShape): string {
   const nested: Record<string, string> = {};
@@ -74,9 +76,10 @@ export function orderDocument(shape: OrderPageShape): string {
   if (shape.location) nested.location = `(SELECT ${LOCATION.json(documentFields(LOCATION, shape.location))} FROM locations l WHERE l.id = o.location_id)`;
   if (shape.lines) {
     const product: Record<string, string> = {};
-    if (shape.product) product.product = `(SELECT ${PRODUCT.json(documentFields(PRODUCT, shape.product))} FROM products p WHERE p.id = l.product_id)`;
+    if (shape.product) product.product = PRODUCT.json(documentFields(PRODUCT, shape.product));
     const line = ORDER_LINE.json(documentFields(ORDER_LINE, shape.lines, ['product']), product);
-    nested.lines = `(SELECT coalesce(json_agg(${line} ORDER BY l.line_no), '[]') FROM order_lines l WHERE l.order_id = o.id)`;
+    const join = shape.product ? ' JOIN products p ON p.id = l.product_id' : '';
+    nested.lines = `array_to_json(ARRAY(SELECT ${line} FROM order_lines l${join} WHERE l.order_id = o.id ORDER BY l.line_no))`;
   }
   return ORDER.json(documentFields(ORDER, shape.order, ['customer', 'location', 'lines']), nested);
 }
