@@ -10,7 +10,7 @@ import { AppModule } from './app.module.js';
 import type { AdapterDefinition } from './integration/contract/index.js';
 import { webhookRawBody } from './integration/inbound/webhook-body.js';
 import type { KeelConfig } from './config/config.js';
-import { createDataSource, type StatementCounter } from './infrastructure/database/data-source.js';
+import { createDataSource, prewarmPool, type StatementCounter } from './infrastructure/database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
 import { runMigrations } from './infrastructure/database/migrate.js';
 import { NestPinoLogger } from './infrastructure/observability/nest-logger.js';
@@ -45,9 +45,16 @@ export async function openDatabase(config: KeelConfig, log: Logger): Promise<{ u
 export async function startKeel(config: KeelConfig, options: BootOptions): Promise<Keel> {
   const log = options.logger;
   const database = await openDatabase(config, log);
-  const dataSource = createDataSource({ url: database.url, counter: options.counter, applicationName: `keel-${config.role}` });
+  const dataSource = createDataSource({
+    url: database.url,
+    counter: options.counter,
+    applicationName: `keel-${config.role}`,
+    poolSize: config.dbPoolSize,
+    poolMin: config.dbPoolMin,
+  });
   try {
     await dataSource.initialize();
+    await prewarmPool(dataSource, config.dbPoolMin);
     if (config.migrate) await runMigrations(dataSource, log);
     const adminTokenHash = await resolveAdminTokenHash(config.adminToken, config.dataDir);
     const app = await NestFactory.create<NestExpressApplication>(

@@ -24,6 +24,9 @@ export interface KeelConfig {
   maxQueryCost: number;
   /** Seconds a SIGTERM waits for in-flight work before closing connections. */
   shutdownGraceSeconds: number;
+  /** Database connections this process may hold, and how many it opens at start-up and keeps open when idle. */
+  dbPoolSize: number;
+  dbPoolMin: number;
 }
 
 export class ConfigError extends Error {}
@@ -58,6 +61,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeelConfig {
   if (secretKey && secretKey.length < 32) throw new ConfigError('KEEL_SECRET_KEY must be at least 32 characters');
   const publicUrl = env.KEEL_PUBLIC_URL ? env.KEEL_PUBLIC_URL.replace(/\/+$/, '') : undefined;
   if (publicUrl && !/^https?:\/\/[^\s]+$/.test(publicUrl)) throw new ConfigError('KEEL_PUBLIC_URL must be an http:// or https:// URL');
+  const dbPoolSize = integer(env, 'KEEL_DB_POOL_SIZE', 20, 1, 1000);
+  const dbPoolMin = integer(env, 'KEEL_DB_POOL_MIN', Math.min(4, dbPoolSize), 0, 1000);
+  if (dbPoolMin > dbPoolSize) throw new ConfigError(`KEEL_DB_POOL_MIN (${dbPoolMin}) must not exceed KEEL_DB_POOL_SIZE (${dbPoolSize})`);
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     role,
@@ -74,6 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeelConfig {
     maxQueryDepth: integer(env, 'KEEL_MAX_QUERY_DEPTH', 10, 2, 100),
     maxQueryCost: integer(env, 'KEEL_MAX_QUERY_COST', 50_000, 10, 10_000_000),
     shutdownGraceSeconds: integer(env, 'KEEL_SHUTDOWN_GRACE_SECONDS', 20, 0, 600),
+    dbPoolSize,
+    dbPoolMin,
   };
 }
 

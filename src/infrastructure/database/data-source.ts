@@ -20,6 +20,8 @@ export class StatementCounter implements TypeOrmLogger {
 export interface DataSourceOptions {
   url: string;
   poolSize?: number;
+  /** Connections kept open when idle (pg-pool closes the others after idleTimeoutMillis). */
+  poolMin?: number;
   applicationName?: string;
   counter?: StatementCounter;
 }
@@ -37,9 +39,24 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     logger: options.counter,
     extra: {
       max: options.poolSize ?? 20,
+      min: options.poolMin ?? 0,
       application_name: options.applicationName ?? 'keel',
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
     },
   });
+}
+
+/**
+ * Opens the pool's kept connections before the process takes traffic. Each new PostgreSQL
+ * connection costs a backend start and a SCRAM exchange; opened on demand, they land on the
+ * first requests, and a burst that grows the pool stalls on several at once.
+ */
+export async function prewarmPool(dataSource: DataSource, connections: number): Promise<void> {
+  const runners = Array.from({ length: connections }, () => dataSource.createQueryRunner());
+  try {
+    await Promise.all(runners.map((runner) => runner.connect()));
+  } finally {
+    await Promise.all(runners.map((runner) => runner.release()));
+  }
 }
