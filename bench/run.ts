@@ -4,7 +4,7 @@
  * run, on the same database. See bench/README.md.
  *
  * Options: --full, --only=place-order,order-list,fanout,webhook,scale, --repeats=N,
- * --run-ms=N, --warmup-ms=N, --log-level=info, --no-fsync, --profile (node --cpu-prof on Keel).
+ * --run-ms=N, --warmup-ms=N, --log-level=info, --no-fsync, --profile (node --cpu-prof on Keel), --keep-logs.
  * KEEL_BENCH_NODE_FLAGS adds Node/V8 flags to the Keel processes only (e.g. --max-semi-space-size=64).
  */
 import { execFileSync } from 'node:child_process';
@@ -32,7 +32,7 @@ const SCENARIOS: Scenario[] = [placeOrderScenario, orderListScenario, fanoutScen
 function parseArgs(argv: string[]): BenchOptions & { repeats?: number; runMs?: number; warmupMs?: number } {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const num = (name: string) => (get(name) !== undefined ? Number(get(name)) : undefined);
-  const known = /^--(full|quick|profile|no-fsync|only=.*|repeats=\d+|run-ms=\d+|warmup-ms=\d+|log-level=\w+)$/;
+  const known = /^--(full|quick|profile|no-fsync|keep-logs|only=.*|repeats=\d+|run-ms=\d+|warmup-ms=\d+|log-level=\w+)$/;
   const unknown = argv.filter((a) => !known.test(a));
   if (unknown.length) throw new Error(`unknown option(s) ${unknown.join(' ')}; see bench/README.md`);
   const only = (get('only') ?? '').split(',').filter(Boolean);
@@ -44,6 +44,7 @@ function parseArgs(argv: string[]): BenchOptions & { repeats?: number; runMs?: n
     logLevel: get('log-level') ?? 'info',
     fsync: !argv.includes('--no-fsync'),
     profile: argv.includes('--profile'),
+    keepLogs: argv.includes('--keep-logs'),
     repeats: num('repeats'),
     runMs: num('run-ms'),
     warmupMs: num('warmup-ms'),
@@ -175,8 +176,8 @@ async function main(): Promise<number> {
         `Raw results: ${path.relative(repoRoot, file)}${profileDir ? `; CPU profiles: ${path.relative(repoRoot, profileDir)}` : ''}\n`,
     );
     const failed = Object.values(scenarios).some((s) => s.error) || rows.some((r) => r.flags.some((f) => f.startsWith('INVARIANTS FAILED')));
-    // The servers' logs are kept only when something went wrong.
-    if (failed) progress(`server logs kept in ${logDir}`);
+    // The servers' logs are kept when something went wrong or when asked.
+    if (failed || args.keepLogs) progress(`server logs kept in ${logDir}`);
     else rmSync(logDir, { recursive: true, force: true });
     return failed ? 1 : 0;
   } finally {

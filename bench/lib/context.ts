@@ -13,6 +13,8 @@ export interface BenchOptions {
   fsync: boolean;
   /** Profile Keel (node --cpu-prof) and keep the profiles in bench/results/profiles. */
   profile: boolean;
+  /** Keep the servers' logs (stdout and stderr, e.g. of KEEL_BENCH_NODE_FLAGS="--trace-gc") after a run that passed. */
+  keepLogs: boolean;
 }
 
 /** What every scenario gets: the database, the seeded catalog, Keel instance A, and the timing of this mode. */
