@@ -82,7 +82,7 @@ export class CustomerService {
     if (!isUuid(id)) throw ValidationError.of('id', 'must be a UUID');
     const cmd = validateInput(UpdateCustomerInput, input);
     return this.db.transaction(ctx, async (uow) => {
-      const before = await uow.one<Customer>(`SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1 FOR UPDATE`, [id]);
+      const before = await uow.one<Customer>(`SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1 FOR NO KEY UPDATE`, [id]);
       if (!before) throw new NotFoundError('Customer', id);
       if (cmd.version != null && cmd.version !== before.version) {
         throw new ConflictError(`Customer ${id} is at version ${before.version}, not ${cmd.version}: reload and retry`);

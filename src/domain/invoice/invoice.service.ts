@@ -158,7 +158,7 @@ export class InvoiceService {
   }
 
   async lock(uow: UnitOfWork, id: string, field: string): Promise<Invoice> {
-    const invoice = await uow.one<Invoice>(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.id = $1 FOR UPDATE`, [id]);
+    const invoice = await uow.one<Invoice>(`SELECT ${INVOICE_COLUMNS} FROM invoices i WHERE i.id = $1 FOR NO KEY UPDATE`, [id]);
     if (!invoice) throw new NotFoundError('Invoice', id, field);
     return invoice;
   }

@@ -371,13 +371,13 @@ export class OrderService {
 
   /** Locks an order for a state change in the caller's transaction. */
   async lock(uow: UnitOfWork, id: string, field = 'id'): Promise<OrderRow> {
-    const order = await uow.one<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`, [id]);
+    const order = await uow.one<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR NO KEY UPDATE`, [id]);
     if (!order) throw new NotFoundError('Order', id, field);
     return order;
   }
 
   async lockLines(uow: UnitOfWork, orderId: string): Promise<OrderLine[]> {
-    return uow.query<OrderLine>(`SELECT ${ORDER_LINE_COLUMNS} FROM order_lines l WHERE l.order_id = $1 ORDER BY l.line_no FOR UPDATE`, [orderId]);
+    return uow.query<OrderLine>(`SELECT ${ORDER_LINE_COLUMNS} FROM order_lines l WHERE l.order_id = $1 ORDER BY l.line_no FOR NO KEY UPDATE`, [orderId]);
   }
 
   /** Moves an order through the state machine, bumping its version and recording the audit entry and event. */

@@ -78,7 +78,7 @@ export class ProductService {
     if (!isUuid(id)) throw ValidationError.of('id', 'must be a UUID');
     const cmd = validateInput(UpdateProductInput, input);
     return this.db.transaction(ctx, async (uow) => {
-      const before = await uow.one<Product>(`SELECT ${PRODUCT_COLUMNS} FROM products p WHERE p.id = $1 FOR UPDATE`, [id]);
+      const before = await uow.one<Product>(`SELECT ${PRODUCT_COLUMNS} FROM products p WHERE p.id = $1 FOR NO KEY UPDATE`, [id]);
       if (!before) throw new NotFoundError('Product', id);
       if (cmd.version != null && cmd.version !== before.version) {
         throw new ConflictError(`Product ${id} is at version ${before.version}, not ${cmd.version}: reload and retry`);

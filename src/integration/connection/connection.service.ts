@@ -201,7 +201,7 @@ export class ConnectionService {
   async pauseIn(uow: UnitOfWork, id: string, reason: string): Promise<void> {
     const before = await uow.one<{ status: string }>(
       `UPDATE connections c SET status = 'PAUSED', status_reason = $2, version = version + 1, updated_at = now()
-        FROM (SELECT status FROM connections WHERE id = $1 FOR UPDATE) old WHERE c.id = $1 RETURNING old.status`,
+        FROM (SELECT status FROM connections WHERE id = $1 FOR NO KEY UPDATE) old WHERE c.id = $1 RETURNING old.status`,
       [id, reason.slice(0, 500)],
     );
     if (before?.status === 'ACTIVE') {
@@ -232,7 +232,7 @@ export class ConnectionService {
   }
 
   private async lock(uow: UnitOfWork, id: string): Promise<ConnectionRecord> {
-    const row = await uow.one<ConnectionRecord>(`SELECT ${COLUMNS} FROM connections c WHERE c.id = $1 FOR UPDATE`, [id]);
+    const row = await uow.one<ConnectionRecord>(`SELECT ${COLUMNS} FROM connections c WHERE c.id = $1 FOR NO KEY UPDATE`, [id]);
     if (!row) throw new NotFoundError('Connection', id);
     return row;
   }
@@ -282,7 +282,7 @@ export class ConnectionService {
         // own connection: a refreshed token survives whatever the caller's transaction does.
         update: (mutate) =>
           this.db.outside(() => this.db.transaction(this.actor(r, correlationId), async (uow) => {
-            const row = await uow.one<{ sealed: string }>(`SELECT secrets_sealed AS sealed FROM connections WHERE id = $1 FOR UPDATE`, [r.id]);
+            const row = await uow.one<{ sealed: string }>(`SELECT secrets_sealed AS sealed FROM connections WHERE id = $1 FOR NO KEY UPDATE`, [r.id]);
             if (!row) throw new NotFoundError('Connection', r.id);
             const current = this.box.open<Record<string, unknown>>(row.sealed, r.id);
             const changes = await mutate(current);

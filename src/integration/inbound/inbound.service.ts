@@ -159,7 +159,7 @@ export class InboundService {
   }
 
   private async lock(uow: UnitOfWork, id: string): Promise<InboundMessage> {
-    const row = await uow.one<InboundMessage>(`SELECT ${INBOUND_COLUMNS} FROM inbound_messages m WHERE m.id = $1 FOR UPDATE`, [id]);
+    const row = await uow.one<InboundMessage>(`SELECT ${INBOUND_COLUMNS} FROM inbound_messages m WHERE m.id = $1 FOR NO KEY UPDATE`, [id]);
     if (!row) throw new NotFoundError('InboundMessage', id);
     return row;
   }

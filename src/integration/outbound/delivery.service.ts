@@ -43,7 +43,7 @@ export class DeliveryService {
   async retry(ctx: RequestContext, id: string): Promise<Delivery> {
     if (!isUuid(id)) throw ValidationError.of('id', 'must be a UUID');
     return this.db.transaction(ctx, async (uow) => {
-      const before = await uow.one<Delivery>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id = $1 FOR UPDATE`, [id]);
+      const before = await uow.one<Delivery>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d WHERE d.id = $1 FOR NO KEY UPDATE`, [id]);
       if (!before) throw new NotFoundError('Delivery', id);
       if (before.status === DeliveryStatus.SUCCEEDED) throw new InvalidStateError('This delivery already SUCCEEDED', { status: before.status });
       const after = (await uow.one<Delivery>(
