@@ -119,3 +119,15 @@ test('per-connection counters are on /metrics', async () => {
   assert.ok(lag > 0, `lag of the oldest waiting message: ${lag}`);
   assert.match(text, /keel_integration_lag_seconds\{connection="shop",adapter="testtool",direction="outbound"\} /);
 });
+
+test("a returning customer's link is left as it is by each further order (no new row version)", async () => {
+  const link = () =>
+    sql<{ version: string; entity_id: string }>(keel.databaseUrl, `SELECT xmin::text AS version, entity_id FROM external_refs WHERE entity_type = 'Customer' AND external_id = 'c-77'`);
+  assert.equal((await sendWebhook(keel.url, conn.id, order('o-returning-1', 'SKU-A'), WEBHOOK_SECRET)).status, 200);
+  assert.equal((await settled('o-returning-1')).status, 'APPLIED');
+  const [before] = await link();
+  assert.ok(before, 'the customer is linked');
+  assert.equal((await sendWebhook(keel.url, conn.id, order('o-returning-2', 'SKU-A'), WEBHOOK_SECRET)).status, 200);
+  assert.equal((await settled('o-returning-2')).status, 'APPLIED');
+  assert.deepEqual(await link(), [before]);
+});

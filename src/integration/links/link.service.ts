@@ -95,6 +95,8 @@ export class LinkService {
    * different Keel record is a conflict, never silently re-pointed.
    */
   async upsert(uow: UnitOfWork, link: LinkUpsert): Promise<void> {
+    const refreshes = link.externalVersion != null || link.externalUpdatedAt != null || link.inboundHash != null || link.pushedHash != null;
+    if (!refreshes && (await this.ensure(uow, link))) return;
     const row = await uow.one(
       `INSERT INTO external_refs AS r (id, connection_id, entity_type, external_id, entity_id, external_version, external_updated_at,
                                        last_inbound_hash, last_pushed_hash, last_pushed_at)
@@ -112,5 +114,30 @@ export class LinkService {
         link.externalUpdatedAt ?? null, link.inboundHash ?? null, link.pushedHash ?? null],
     );
     if (!row) throw new ConflictError(`${link.entityType} ${link.externalId} of this connection is already linked to another Keel record`);
+  }
+
+  /**
+   * A link with nothing to refresh (e.g. an order's customer) is created when missing and
+   * otherwise left as it is: no new row version, and no row lock that every order of the same
+   * returning customer would queue on until its transaction ends. True when the link is in
+   * place; false when the statement's snapshot cannot tell (the link was created concurrently),
+   * for the full upsert to settle.
+   */
+  private async ensure(uow: UnitOfWork, link: LinkUpsert): Promise<boolean> {
+    const row = await uow.one<{ entityId: string }>(
+      `WITH ins AS (
+         INSERT INTO external_refs (id, connection_id, entity_type, external_id, entity_id) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (connection_id, entity_type, external_id) DO NOTHING
+         RETURNING entity_id
+       )
+       SELECT entity_id AS "entityId" FROM ins
+       UNION ALL
+       SELECT entity_id FROM external_refs WHERE connection_id = $2 AND entity_type = $3 AND external_id = $4
+       LIMIT 1`,
+      [newId(), link.connectionId, link.entityType, link.externalId, link.entityId],
+    );
+    if (!row) return false;
+    if (row.entityId !== link.entityId) throw new ConflictError(`${link.entityType} ${link.externalId} of this connection is already linked to another Keel record`);
+    return true;
   }
 }
