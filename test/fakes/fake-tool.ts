@@ -4,8 +4,8 @@
  * by cursor, can be told to fail the next requests (429 with Retry-After, 401, 500), and
  * records any request it does not understand so a test can fail loudly on it.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalHttpFake } from './local-http-fake.js';
 import { SIGNATURE_HEADER, signTestTool } from './test-adapter.js';
 
 export interface Push {
@@ -26,8 +26,7 @@ interface Failure {
   times: number;
 }
 
-export class FakeTool {
-  url = '';
+export class FakeTool extends LocalHttpFake {
   readonly pushes: Push[] = [];
   /** The cursor of every pull request, failed ones included. */
   readonly pullRequests: string[] = [];
@@ -42,20 +41,7 @@ export class FakeTool {
   pushDelayMs = 0;
   private readonly answered = new Map<string, { status: number; body: unknown }>();
   private readonly failures: Failure[] = [];
-  private server: Server | undefined;
   private next = 1;
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
 
   /** The next `times` requests whose path starts with `path` answer `status`. */
   failNext(path: string, status: number, options: { headers?: Record<string, string>; times?: number } = {}): void {
@@ -67,7 +53,7 @@ export class FakeTool {
     return this.pushes.filter((p) => !p.replay);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');

@@ -8,8 +8,8 @@
  * does not expect (a missing minorversion, a broken rule, an exceeded limit, an unknown
  * path) is answered 500 and recorded in `unexpected`, which every test asserts empty.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalHttpFake } from '../local-http-fake.js';
 import { signQuickBooks, SIGNATURE_HEADER } from '../../../modules/quickbooks/index.js';
 
 type Obj = Record<string, any>;
@@ -31,8 +31,7 @@ export interface Write {
   requestId: string | null;
 }
 
-export class FakeQuickBooks {
-  url = '';
+export class FakeQuickBooks extends LocalHttpFake {
   readonly unexpected: string[] = [];
   /** Writes that changed something (replays of a requestid excluded). */
   readonly writes: Write[] = [];
@@ -52,19 +51,6 @@ export class FakeQuickBooks {
   private nextId = 100;
   private inFlight = 0;
   private readonly minuteLog: number[] = [];
-  private server: Server | undefined;
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
 
   connectionInput(name: string, overrides: { refreshToken?: string; accessToken?: string; accessTokenExpiresAt?: string } = {}) {
     return {
@@ -162,7 +148,7 @@ export class FakeQuickBooks {
 
   // ---- the server ------------------------------------------------------------------
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');

@@ -5,8 +5,8 @@
  * rules of the API version. Anything it does not expect answers 500 and is recorded in
  * `unexpected`, which every test asserts is empty.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalHttpFake } from '../local-http-fake.js';
 import { ACCESS_TOKEN, LOCATION_GID } from './fixtures.js';
 
 type Node = Record<string, unknown> & { id: string };
@@ -28,8 +28,7 @@ const OPERATIONS: Record<string, { field: string; nodeCost: number; required: st
   KeelOrders: { field: 'orders', nodeCost: 120, required: ['orders(first: $first, after: $after', 'pageInfo { hasNextPage endCursor }', 'lineItems(first:', 'discountAllocations', 'taxLines'] },
 };
 
-export class FakeShopify {
-  url = '';
+export class FakeShopify extends LocalHttpFake {
   readonly unexpected: string[] = [];
   readonly sets: InventorySet[] = [];
   /** Shopify's available quantity per inventory item gid at the location. */
@@ -44,21 +43,14 @@ export class FakeShopify {
   private readonly idempotency = new Map<string, { variables: string; body: unknown }>();
   private readonly failures: { status: number; headers: Record<string, string>; body: unknown; times: number }[] = [];
   private readonly userErrors: { code: string; field: string[] }[] = [];
-  private server: Server | undefined;
   private drainOnNextRequest = false;
 
-  constructor(readonly apiVersion: string) {}
-
-  async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res).catch((error: Error) => this.fail(res, `crashed: ${error.stack}`)));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
+  constructor(readonly apiVersion: string) {
+    super();
   }
 
-  async close(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  protected override crashed(res: ServerResponse, error: Error): void {
+    this.fail(res, `crashed: ${error.stack}`);
   }
 
   /** Sets that changed something (idempotent replays excluded). */
@@ -95,7 +87,7 @@ export class FakeShopify {
     res.end(JSON.stringify({ errors: `fake Shopify did not expect: ${what}` }));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
