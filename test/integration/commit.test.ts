@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/infrastructure/database/data-source.js';
 import { Database } from '../../src/infrastructure/database/database.js';
+import { AmbientDatabase } from '../../src/integration/runtime/ambient-database.js';
 import { newId } from '../../src/shared/ids.js';
 import type { RequestContext } from '../../src/shared/context.js';
 import { freshDatabase } from '../helpers/database.js';
@@ -60,4 +61,38 @@ test('when the outbox statement fails at commit, nothing is written and the conn
   const id = await addLocation('admin', { n: 2 });
   assert.equal(await lastSequence(), before + 1);
   assert.ok(await db.one(`SELECT 1 FROM domain_events WHERE aggregate_id = $1`, [id]));
+});
+
+test('units committed together keep their own actors and the order of their events', async () => {
+  const ambient = new AmbientDatabase(dataSource);
+  const before = await lastSequence();
+  const [a, b] = [ctx('connection:shop'), ctx('admin')];
+  const sameAsB = { ...b };
+  const emitted: string[] = [];
+  const emit = (actorCtx: RequestContext, count: number) =>
+    ambient.transaction(actorCtx, async (uow) => {
+      for (let i = 0; i < count; i++) {
+        const id = newId();
+        emitted.push(id);
+        uow.emit({ type: 'location.updated', aggregateType: 'Location', aggregateId: id, aggregateSequence: 1, payload: { i } });
+        uow.audit({ action: 'location.updated', entityType: 'Location', entityId: id, changes: { i } });
+      }
+    });
+  await ambient.ambient(ctx('system'), async () => {
+    await emit(a, 2);
+    await emit(b, 1);
+    await emit(sameAsB, 2);
+    await emit(a, 1);
+  });
+  const events = await db.query<{ sequence: string; aggregate_id: string; actor: string; correlation_id: string }>(
+    `SELECT sequence::text, aggregate_id, actor, correlation_id FROM domain_events WHERE sequence > $1 ORDER BY sequence`,
+    [before],
+  );
+  assert.deepEqual(events.map((e) => e.aggregate_id), emitted);
+  assert.deepEqual(events.map((e) => Number(e.sequence) - before), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(events.map((e) => e.actor), ['connection:shop', 'connection:shop', 'admin', 'admin', 'admin', 'connection:shop']);
+  assert.deepEqual(events.map((e) => e.correlation_id), [a, a, b, b, b, a].map((c) => c.correlationId));
+  const audits = await db.query<{ entity_id: string; actor: string }>(`SELECT entity_id, actor FROM audit_log WHERE entity_id = ANY($1::uuid[])`, [emitted]);
+  assert.equal(audits.length, 6);
+  for (const audit of audits) assert.equal(audit.actor, events.find((e) => e.aggregate_id === audit.entity_id)!.actor);
 });

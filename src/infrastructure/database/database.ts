@@ -43,34 +43,53 @@ export class UnitOfWork {
     this.audits.push(entry);
   }
 
-  /**
-   * The call that writes this unit's audit rows and outbox events (FLUSH_SQL, prepared per
-   * connection) with its values inlined as escaped literals: it travels in the same
-   * simple-protocol message as COMMIT, which takes no parameters. Undefined when there is
-   * nothing to write.
-   */
-  flushCall(): string | undefined {
-    if (!this.events.length && !this.audits.length) return undefined;
-    const { actor, correlationId, cause } = this.ctx;
-    const audits = this.audits.map((a) => ({
-      id: newId(),
-      action: a.action,
-      entity_type: a.entityType,
-      entity_id: a.entityId,
-      changes: a.changes,
-    }));
-    const events = this.events.map((e, i) => ({
-      ord: i + 1,
-      id: newId(),
-      type: e.type,
-      aggregate_type: e.aggregateType,
-      aggregate_id: e.aggregateId,
-      aggregate_sequence: e.aggregateSequence,
-      payload: e.payload,
-    }));
-    const values = [JSON.stringify(audits), JSON.stringify(events), actor, correlationId, cause];
-    return `EXECUTE ${FLUSH_STATEMENT}(${values.map((value) => (value == null ? 'NULL' : escapeLiteral(value))).join(', ')})`;
+  /** What this unit has to write as it commits: its audit entries and outbox events, in order. */
+  get pending(): { readonly events: readonly PendingEvent[]; readonly audits: readonly PendingAudit[] } {
+    return { events: this.events, audits: this.audits };
   }
+}
+
+/**
+ * The calls that write the units' audit rows and outbox events (FLUSH_SQL, prepared per
+ * connection), values inlined as escaped literals: they travel in the same simple-protocol
+ * message as COMMIT, which takes no parameters. Consecutive units of the same actor,
+ * correlation id and cause (a domain call and the one it made, say) share one call, so their
+ * events take one range of sequences in one statement.
+ */
+function flushCalls(units: readonly UnitOfWork[]): string[] {
+  const calls: string[] = [];
+  let group: { ctx: RequestContext; events: PendingEvent[]; audits: PendingAudit[] } | undefined;
+  const close = () => {
+    if (group && (group.events.length || group.audits.length)) calls.push(flushCall(group.ctx, group.events, group.audits));
+  };
+  for (const unit of units) {
+    const { ctx } = unit;
+    const { events, audits } = unit.pending;
+    const same = group && group.ctx.actor === ctx.actor && group.ctx.correlationId === ctx.correlationId && group.ctx.cause === ctx.cause;
+    if (!same) {
+      close();
+      group = { ctx, events: [], audits: [] };
+    }
+    group!.events.push(...events);
+    group!.audits.push(...audits);
+  }
+  close();
+  return calls;
+}
+
+function flushCall(ctx: RequestContext, events: readonly PendingEvent[], audits: readonly PendingAudit[]): string {
+  const auditRows = audits.map((a) => ({ id: newId(), action: a.action, entity_type: a.entityType, entity_id: a.entityId, changes: a.changes }));
+  const eventRows = events.map((e, i) => ({
+    ord: i + 1,
+    id: newId(),
+    type: e.type,
+    aggregate_type: e.aggregateType,
+    aggregate_id: e.aggregateId,
+    aggregate_sequence: e.aggregateSequence,
+    payload: e.payload,
+  }));
+  const values = [JSON.stringify(auditRows), JSON.stringify(eventRows), ctx.actor, ctx.correlationId, ctx.cause];
+  return `EXECUTE ${FLUSH_STATEMENT}(${values.map((value) => (value == null ? 'NULL' : escapeLiteral(value))).join(', ')})`;
 }
 
 const FLUSH_STATEMENT = 'keel_outbox_flush';
@@ -108,7 +127,7 @@ const flushPrepared = new WeakSet<pg.PoolClient>();
  */
 async function commit(runner: QueryRunner, units: readonly UnitOfWork[]): Promise<void> {
   const client = (await runner.connect()) as pg.PoolClient;
-  const calls = units.map((unit) => unit.flushCall()).filter((sql): sql is string => sql !== undefined);
+  const calls = flushCalls(units);
   if (calls.length && !flushPrepared.has(client)) {
     await client.query(`PREPARE ${FLUSH_STATEMENT}(jsonb, jsonb, text, text, text) AS ${FLUSH_SQL}`);
     flushPrepared.add(client);
