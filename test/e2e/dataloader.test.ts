@@ -138,3 +138,13 @@ test('a token without customers:read is still refused the customer of a listed o
   assert.ok(result.errors?.length);
   assert.ok(result.errors.every((e) => e.extensions.code === 'FORBIDDEN' && e.path?.at(-1) === 'customer'));
 });
+
+test('a page selecting no columns (only __typename, cursors, empty nested selections) still answers and pages', async () => {
+  const first = await keel.ok(`query { orders(first: 2) { nodes { __typename customer { __typename } lines { __typename } } edges { cursor } pageInfo { hasNextPage endCursor } } }`);
+  assert.equal(first.orders.nodes.length, 2);
+  assert.deepEqual(first.orders.nodes[0], { __typename: 'Order', customer: { __typename: 'Customer' }, lines: [{ __typename: 'OrderLine' }, { __typename: 'OrderLine' }, { __typename: 'OrderLine' }] });
+  assert.equal(first.orders.pageInfo.endCursor, first.orders.edges[1].cursor);
+  const next = await keel.ok(`query ($after: String) { orders(first: 2, after: $after) { nodes { id } } }`, { after: first.orders.pageInfo.endCursor });
+  const all = await keel.ok(`query { orders(first: 4) { nodes { id } } }`);
+  assert.deepEqual(next.orders.nodes.map((o: { id: string }) => o.id), all.orders.nodes.slice(2).map((o: { id: string }) => o.id));
+});
