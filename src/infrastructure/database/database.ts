@@ -139,13 +139,21 @@ async function commit(runner: QueryRunner, units: readonly UnitOfWork[]): Promis
 const statementNames = new Map<string, string>();
 
 /**
- * Every statement runs as a named prepared statement on the pooled connection: PostgreSQL
- * parses and plans it once per connection, which is worth 1.3-2x on the hot paths here.
- * The name derives from the SQL text, so the set is bounded by the distinct statements.
+ * How many distinct statements are prepared, per process and so per pooled connection. Some
+ * SQL text follows the client (an order page's documents follow its selection), so the set of
+ * statements is not bounded by the code alone; past this many, new ones run unprepared.
  */
-function statementName(sql: string): string {
+export const MAX_PREPARED_STATEMENTS = 500;
+
+/**
+ * Statements run as named prepared statements on the pooled connection: PostgreSQL parses
+ * and plans each once per connection, which is worth 1.3-2x on the hot paths here. The name
+ * derives from the SQL text. Undefined (run unprepared) once MAX_PREPARED_STATEMENTS are
+ * named: the first ones are the hot paths, which a process runs from its first minutes.
+ */
+function statementName(sql: string): string | undefined {
   let name = statementNames.get(sql);
-  if (!name) {
+  if (!name && statementNames.size < MAX_PREPARED_STATEMENTS) {
     name = `keel_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`;
     statementNames.set(sql, name);
   }
