@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { ADMIN_TOKEN_HASH } from './api/auth/admin-token.js';
 import { ApiKeyResolver, ApiKeyService } from './api/auth/api-key.resolver.js';
+import { ApiKeyRevocations } from './api/auth/api-key-revocations.js';
 import { AuthService } from './api/auth/auth.service.js';
 import { ScopesGuard } from './api/auth/scopes.guard.js';
 import { graphqlOptions } from './api/graphql/graphql.options.js';
@@ -129,7 +130,7 @@ export class AppModule {
           : []),
       ],
       controllers: [ObservabilityController],
-      providers: serveApi ? [{ provide: APP_GUARD, useClass: ScopesGuard }, OutboxFollower, ...RESOLVERS] : [],
+      providers: serveApi ? [{ provide: APP_GUARD, useClass: ScopesGuard }, OutboxFollower, ApiKeyRevocations, ...RESOLVERS] : [],
     };
   }
 }

@@ -6,7 +6,7 @@ import type { RequestContext } from '../../shared/context.js';
 import { FieldErrors, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
 import { validateInput } from '../../shared/validation.js';
-import { AuthService } from './auth.service.js';
+import { API_KEY_REVOKED, AuthService } from './auth.service.js';
 import { generateToken, hashToken } from './principal.js';
 import { Ctx, RequireScope } from './scopes.guard.js';
 import { isScope, SCOPES } from './scopes.js';
@@ -82,6 +82,8 @@ export class ApiKeyService {
       const row = await uow.one<ApiKey>(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`, [id]);
       if (!row) throw new NotFoundError('ApiKey', id);
       uow.audit({ action: 'api_key.revoked', entityType: 'ApiKey', entityId: id, changes: { revokedAt: { before: null, after: row.revokedAt } } });
+      // Other instances hear of it through the outbox and drop their cached lookups (ApiKeyRevocations).
+      uow.emit({ type: API_KEY_REVOKED, aggregateType: 'ApiKey', aggregateId: id, aggregateSequence: 1, payload: { revokedAt: row.revokedAt } });
       return row;
     });
     this.auth.invalidate();

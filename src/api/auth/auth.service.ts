@@ -8,8 +8,15 @@ interface CachedKey {
   expiresAt: number;
 }
 
-/** How long a looked-up key is trusted before the database is asked again (revocation reaches other instances within this). */
+/**
+ * How long a looked-up key is trusted before the database is asked again. A revocation
+ * reaches other instances sooner, through its outbox event (see ApiKeyRevocations); this
+ * bounds it should that event be late.
+ */
 const CACHE_MS = 5_000;
+
+/** The outbox event a revocation writes. */
+export const API_KEY_REVOKED = 'api_key.revoked';
 const LAST_USED_EVERY_MS = 60_000;
 
 @Injectable()
