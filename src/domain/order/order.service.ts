@@ -118,12 +118,11 @@ export class OrderService {
   }
 
   /**
-   * A page of orders, newest first. With a `shape` (what the client selected) the page comes
-   * in one statement: each order a JSON document built by PostgreSQL with the nested records
-   * asked for and only the fields asked for, which costs a fraction of loading rows and
-   * joining them in Node. Without one, plain rows.
+   * A page of orders, newest first, in one statement: each order a JSON document built by
+   * PostgreSQL with the nested records and the fields `shape` (what the client selected) asks
+   * for, which costs a fraction of loading rows and joining them in Node.
    */
-  async list(args: PageArgs, filterInput: OrderFilter | null | undefined, shape?: OrderPageShape): Promise<Page<Order>> {
+  async list(args: PageArgs, filterInput: OrderFilter | null | undefined, shape: OrderPageShape): Promise<Page<Order>> {
     const first = pageSize(args);
     const after = decodeCursor(args.after);
     const filter = validateInput(OrderFilter, filterInput ?? {}, 'filter');
@@ -134,9 +133,11 @@ export class OrderService {
       if (!isUuid(filter.customerId)) throw ValidationError.of('filter.customerId', 'must be a UUID');
       where.push(`o.customer_id = $${params.push(filter.customerId)}`);
     }
-    const columns = shape ? `o.id, ${orderDocument(shape)} AS doc` : ORDER_COLUMNS;
-    const fromRow = shape ? reviveOrder : undefined;
-    return listPage<Order>(this.db, { first, after }, { columns, from: 'orders o', sortColumn: 'o.placed_at', idColumn: 'o.id', where, params, fromRow });
+    return listPage<Order>(
+      this.db,
+      { first, after },
+      { columns: `o.id, ${orderDocument(shape)} AS doc`, from: 'orders o', sortColumn: 'o.placed_at', idColumn: 'o.id', where, params, fromRow: reviveOrder },
+    );
   }
 
   /**
