@@ -29,6 +29,17 @@ const CONCURRENCY = 4;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Reserves the next start of a push on a connection against its rate limit, for all processes
+ * at once (one row per connection in connection_push_budgets, moved on by each reservation),
+ * and answers how long to wait before starting. Runs as its own statement, outside the
+ * delivery's transaction, so the row is locked for the statement only.
+ */
+const RESERVE_PUSH_SQL = `
+  INSERT INTO connection_push_budgets AS b (connection_id, next_start_at) VALUES ($1, clock_timestamp() + $2::interval)
+  ON CONFLICT (connection_id) DO UPDATE SET next_start_at = greatest(b.next_start_at, clock_timestamp()) + $2::interval
+  RETURNING greatest(0, extract(epoch FROM b.next_start_at - $2::interval - clock_timestamp()) * 1000)::float8 AS "waitMs"`;
+
 /** A connection's share of this process: pushes in flight, and when its rate budget lets the next one start. */
 interface Budget {
   inFlight: number;
@@ -107,9 +118,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /**
-   * Counts a push against its connection's budget, waiting for a free slot and for the rate
-   * budget's next start time (other slots of this process may have claimed for the same
-   * connection meanwhile); the returned function gives the slot back.
+   * Counts a push against its connection's budget: waits for a free slot of this process
+   * (the concurrency limit is per process), then for the start time the connection's shared
+   * rate budget gives it; the returned function gives the slot back.
    */
   private async take(connection: ConnectionRecord): Promise<() => void> {
     const limits = this.registry.find(connection.adapter)?.limits;
@@ -117,15 +128,24 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!budget) this.budgets.set(connection.id, (budget = { inFlight: 0, nextStartAt: 0, limit: limits?.concurrency ?? CONCURRENCY }));
     while (budget.inFlight >= budget.limit) await sleep(10);
     budget.inFlight++;
-    if (limits?.pushesPerSecond) {
-      const startAt = Math.max(Date.now(), budget.nextStartAt);
-      budget.nextStartAt = startAt + 1000 / limits.pushesPerSecond;
-      if (startAt > Date.now()) await sleep(startAt - Date.now());
-    }
     const slot = budget;
-    return () => {
+    const release = () => {
       slot.inFlight--;
     };
+    if (limits?.pushesPerSecond) {
+      const interval = 1000 / limits.pushesPerSecond;
+      try {
+        const row = await this.db.outside(() => this.db.one<{ waitMs: number }>(RESERVE_PUSH_SQL, [connection.id, `${interval} milliseconds`]));
+        const waitMs = row?.waitMs ?? 0;
+        // Until then this process's claims pass the connection over (see saturatedConnections).
+        slot.nextStartAt = Date.now() + waitMs + interval;
+        if (waitMs > 0) await sleep(waitMs);
+      } catch (err) {
+        release();
+        throw err;
+      }
+    }
+    return release;
   }
 
   private async deliver(tx: AmbientTransaction, connection: ConnectionRecord, delivery: ClaimedDelivery): Promise<void> {
