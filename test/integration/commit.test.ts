@@ -4,33 +4,22 @@
  * commits or none of it does, and a failed commit leaves the pooled connection usable.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../src/infrastructure/database/data-source.js';
-import { Database } from '../../src/infrastructure/database/database.js';
+import { test } from 'node:test';
 import { AmbientDatabase } from '../../src/integration/runtime/ambient-database.js';
 import { newId } from '../../src/shared/ids.js';
 import type { RequestContext } from '../../src/shared/context.js';
-import { freshDatabase } from '../helpers/database.js';
+import { oneConnectionDatabase } from '../helpers/one-connection.js';
 
-let dataSource: DataSource;
-let db: Database;
-
-before(async () => {
-  // One pooled connection: every transaction below reuses the same one.
-  dataSource = createDataSource({ url: await freshDatabase(), poolSize: 1 });
-  await dataSource.initialize();
-  db = new Database(dataSource);
-});
-after(() => dataSource.destroy());
+// One pooled connection: every transaction below reuses the same one.
+const opened = oneConnectionDatabase();
 
 const ctx = (actor: string): RequestContext => ({ actor, scopes: new Set(), correlationId: `corr-${newId()}` });
 
-const lastSequence = async () => Number((await db.one<{ n: string }>(`SELECT last_sequence::text AS n FROM event_sequence`))!.n);
+const lastSequence = async () => Number((await opened.db.one<{ n: string }>(`SELECT last_sequence::text AS n FROM event_sequence`))!.n);
 
 async function addLocation(actor: string, payload: Record<string, unknown>, aggregateId?: string): Promise<string> {
   const id = newId();
-  await db.transaction(ctx(actor), async (uow) => {
+  await opened.db.transaction(ctx(actor), async (uow) => {
     await uow.query(`INSERT INTO locations (id, code, name) VALUES ($1, $2, 'Commit test')`, [id, `C-${id.slice(0, 8)}`]);
     uow.audit({ action: 'location.created', entityType: 'Location', entityId: id, changes: payload });
     uow.emit({ type: 'location.created', aggregateType: 'Location', aggregateId: aggregateId ?? id, aggregateSequence: 1, payload });
@@ -44,27 +33,27 @@ test('the change, its audit row and its event commit together, values exactly as
   const actor = `api-key:o'brien\\`;
   const id = await addLocation(actor, payload);
   assert.equal(await lastSequence(), before + 1);
-  const event = await db.one<{ payload: unknown; actor: string }>(`SELECT payload, actor FROM domain_events WHERE aggregate_id = $1`, [id]);
+  const event = await opened.db.one<{ payload: unknown; actor: string }>(`SELECT payload, actor FROM domain_events WHERE aggregate_id = $1`, [id]);
   assert.deepEqual(event, { payload, actor });
-  const audit = await db.one<{ changes: unknown; actor: string }>(`SELECT changes, actor FROM audit_log WHERE entity_id = $1`, [id]);
+  const audit = await opened.db.one<{ changes: unknown; actor: string }>(`SELECT changes, actor FROM audit_log WHERE entity_id = $1`, [id]);
   assert.deepEqual(audit, { changes: payload, actor });
 });
 
 test('when the outbox statement fails at commit, nothing is written and the connection goes on', async () => {
   const before = await lastSequence();
-  const locations = Number((await db.one<{ n: string }>(`SELECT count(*) AS n FROM locations`))!.n);
+  const locations = Number((await opened.db.one<{ n: string }>(`SELECT count(*) AS n FROM locations`))!.n);
   // Not a UUID: the outbox statement fails inside the commit message, after the INSERT ran.
   await assert.rejects(addLocation('admin', { n: 1 }, 'not-a-uuid'), /uuid/i);
-  assert.equal(Number((await db.one<{ n: string }>(`SELECT count(*) AS n FROM locations`))!.n), locations);
+  assert.equal(Number((await opened.db.one<{ n: string }>(`SELECT count(*) AS n FROM locations`))!.n), locations);
   assert.equal(await lastSequence(), before);
   // The same pooled connection, with its prepared statement, commits the next transaction.
   const id = await addLocation('admin', { n: 2 });
   assert.equal(await lastSequence(), before + 1);
-  assert.ok(await db.one(`SELECT 1 FROM domain_events WHERE aggregate_id = $1`, [id]));
+  assert.ok(await opened.db.one(`SELECT 1 FROM domain_events WHERE aggregate_id = $1`, [id]));
 });
 
 test('units committed together keep their own actors and the order of their events', async () => {
-  const ambient = new AmbientDatabase(dataSource);
+  const ambient = new AmbientDatabase(opened.dataSource);
   const before = await lastSequence();
   const [a, b] = [ctx('connection:shop'), ctx('admin')];
   const sameAsB = { ...b };
@@ -84,7 +73,7 @@ test('units committed together keep their own actors and the order of their even
     await emit(sameAsB, 2);
     await emit(a, 1);
   });
-  const events = await db.query<{ sequence: string; aggregate_id: string; actor: string; correlation_id: string }>(
+  const events = await opened.db.query<{ sequence: string; aggregate_id: string; actor: string; correlation_id: string }>(
     `SELECT sequence::text, aggregate_id, actor, correlation_id FROM domain_events WHERE sequence > $1 ORDER BY sequence`,
     [before],
   );
@@ -92,7 +81,7 @@ test('units committed together keep their own actors and the order of their even
   assert.deepEqual(events.map((e) => Number(e.sequence) - before), [1, 2, 3, 4, 5, 6]);
   assert.deepEqual(events.map((e) => e.actor), ['connection:shop', 'connection:shop', 'admin', 'admin', 'admin', 'connection:shop']);
   assert.deepEqual(events.map((e) => e.correlation_id), [a, a, b, b, b, a].map((c) => c.correlationId));
-  const audits = await db.query<{ entity_id: string; actor: string }>(`SELECT entity_id, actor FROM audit_log WHERE entity_id = ANY($1::uuid[])`, [emitted]);
+  const audits = await opened.db.query<{ entity_id: string; actor: string }>(`SELECT entity_id, actor FROM audit_log WHERE entity_id = ANY($1::uuid[])`, [emitted]);
   assert.equal(audits.length, 6);
   for (const audit of audits) assert.equal(audit.actor, events.find((e) => e.aggregate_id === audit.entity_id)!.actor);
 });
