@@ -25,9 +25,12 @@ test("two processes share a connection's rate budget", async () => {
     const starts = pushes.map((p) => p.at).sort((a, b) => a - b);
     const gaps = starts.slice(1).map((t, i) => t - starts[i]);
     const span = starts[starts.length - 1] - starts[0];
-    // With a budget per process, the two would push at up to 8 a second together.
-    assert.ok(span >= 1600, `eight pushes took ${span} ms across two processes (gaps ${gaps.join(', ')} ms)`);
-    assert.ok(Math.min(...gaps) >= 125, `no burst across processes: gaps ${gaps.join(', ')} ms`);
+    // Starts are reserved 250 ms apart (1,750 ms for eight); they reach the fake after a
+    // latency that varies by up to ~150 ms between two processes on a loaded machine. With a
+    // budget per process the two pushed at up to 8 a second together: spans of 760-830 ms,
+    // gaps down to 9 ms.
+    assert.ok(span >= 1400, `eight pushes took ${span} ms across two processes (gaps ${gaps.join(', ')} ms)`);
+    assert.ok(Math.min(...gaps) >= 75, `no burst across processes: gaps ${gaps.join(', ')} ms`);
   } finally {
     await second.close();
   }
