@@ -113,7 +113,7 @@ export class LinkService {
       [newId(), link.connectionId, link.entityType, link.externalId, link.entityId, link.externalVersion ?? null,
         link.externalUpdatedAt ?? null, link.inboundHash ?? null, link.pushedHash ?? null],
     );
-    if (!row) throw new ConflictError(`${link.entityType} ${link.externalId} of this connection is already linked to another Keel record`);
+    if (!row) throw alreadyLinked(link);
   }
 
   /**
@@ -137,7 +137,12 @@ export class LinkService {
       [newId(), link.connectionId, link.entityType, link.externalId, link.entityId],
     );
     if (!row) return false;
-    if (row.entityId !== link.entityId) throw new ConflictError(`${link.entityType} ${link.externalId} of this connection is already linked to another Keel record`);
+    if (row.entityId !== link.entityId) throw alreadyLinked(link);
     return true;
   }
+}
+
+/** An external id is never silently re-pointed to another Keel record. */
+function alreadyLinked(link: LinkUpsert): ConflictError {
+  return new ConflictError(`${link.entityType} ${link.externalId} of this connection is already linked to another Keel record`);
 }
