@@ -30,9 +30,10 @@ interface OutboxRow {
  * event's entity type (and links the record, when it pushes linked records only). It reads
  * domain_events by sequence from a persisted cursor and advances the cursor in the same
  * transaction that inserts the deliveries, so a crash either did both or neither (and the
- * unique (connection, event) key makes a replay harmless). Sequences are handed out in commit order (see UnitOfWork), so "after the
- * cursor" never skips an event. One dispatcher runs at a time across all processes: the
- * others find the cursor row locked and wait for their next turn.
+ * unique (connection, event) key makes a replay harmless). Sequences are handed out in
+ * commit order (see UnitOfWork), so "after the cursor" never skips an event. One dispatcher
+ * runs at a time across all processes: the others find the cursor row locked and wait for
+ * their next turn.
  */
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
