@@ -1,5 +1,5 @@
 import type { BenchDatabase } from './db.js';
-import { statementCount } from './db.js';
+import { statementCount, statementTotals, topStatementDeltas } from './db.js';
 import type { LoadResult } from './load.js';
 import { cpuMs, peakRssMb, resetPeakRss, treeCpuMs } from './proc.js';
 import { median, round, spread } from './stats.js';
@@ -11,6 +11,8 @@ export interface CellRun extends LoadResult {
   pgCpuMsPerOp?: number;
   sqlPerOp?: number;
   peakRssMb?: number;
+  /** Where Postgres spent its time during the run: the statements with the most execution time. */
+  topStatements?: ReturnType<typeof topStatementDeltas>;
 }
 
 export interface RunOptions {
@@ -32,11 +34,13 @@ export async function measureRun(o: RunOptions): Promise<CellRun> {
   await o.warmup?.();
   const server0 = o.serverPid ? cpuMs(o.serverPid) : 0;
   const pg0 = o.db.postmasterPid ? treeCpuMs(o.db.postmasterPid) : 0;
+  const statements0 = await statementTotals(o.db);
   const sql0 = await statementCount(o.db);
   const result = await o.run();
   const server1 = o.serverPid ? cpuMs(o.serverPid) : 0;
   const pg1 = o.db.postmasterPid ? treeCpuMs(o.db.postmasterPid) : 0;
   const sql1 = await statementCount(o.db);
+  const statements1 = await statementTotals(o.db);
   const ops = Math.max(1, result.ops);
   return {
     system: o.system,
@@ -46,6 +50,7 @@ export async function measureRun(o: RunOptions): Promise<CellRun> {
     // The harness's own counting query is one of the statements: leave it out.
     sqlPerOp: sql0 !== undefined && sql1 !== undefined ? (sql1 - sql0 - 1) / ops : undefined,
     peakRssMb: o.serverPid ? peakRssMb(o.serverPid) : undefined,
+    topStatements: topStatementDeltas(statements0, statements1, 8),
   };
 }
 
