@@ -3,7 +3,7 @@ import { BENCH_TOKEN } from '../lib/keel.js';
 import { closedLoop, HttpClient } from '../lib/load.js';
 import { measureRun, pairedRow, type CellRun, type Row } from '../lib/measure.js';
 import { seedOrders } from '../lib/seed.js';
-import { ORDER_COLUMNS, ORDER_LINE_COLUMNS, orderDocument } from '../../src/domain/order/order.service.js';
+import { ORDER_COLUMNS, ORDER_LINE_COLUMNS, orderPage } from '../../src/domain/order/order.service.js';
 import { encodeCursor, timestampKey } from '../../src/shared/pagination.js';
 
 const NODE = `number total customer { name } lines { sku quantity product { name } }`;
@@ -17,13 +17,13 @@ interface Read {
   op: (http: HttpClient) => Promise<void>;
 }
 
-/** What `orders` selects for NODE: each order as one JSON document with its customer, lines and products (see OrderService.list). */
-const PAGE_COLUMNS = `o.id, ${orderDocument({
+/** What `orders` selects for NODE: each order's columns with its customer, lines and products as tuples (see OrderService.list). */
+const PAGE_COLUMNS = `${orderPage({
   order: ['number', 'total', 'customer', 'lines'],
   customer: ['name'],
   lines: ['sku', 'quantity', 'product'],
   product: ['name'],
-})} AS doc, ${timestampKey('o.placed_at')} AS "cursorKey"`;
+}).columns}, ${timestampKey('o.placed_at')} AS "cursorKey"`;
 
 /** EXPLAIN ANALYZE of the statements Keel issues for these reads (same column lists, imported), to show where time goes as data grows. */
 async function explain(ctx: BenchContext, sample: { id: string; placed_at: Date }): Promise<Record<string, { ms: number; plan: string }>> {

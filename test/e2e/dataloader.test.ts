@@ -116,7 +116,7 @@ test('a page of products with their stock levels is batched', async () => {
 
 test('a page loaded in one statement answers exactly as one order at a time, every field, through fragments and edges', async () => {
   // Every column of every nested record, so that decimals, timestamps, JSON addresses and
-  // computed columns are proven to come through the page's JSON documents unchanged.
+  // computed columns are proven to come through the page's tuples unchanged.
   const fields = `id number status currency subtotal discountTotal shippingTotal taxTotal total placedAt source version updatedAt
     customer { id code name email phone currency status billingAddress { line1 city country } creditLimit balance paymentTermsDays version createdAt updatedAt }
     location { id code name isDefault }
