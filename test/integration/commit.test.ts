@@ -1,7 +1,8 @@
 /**
  * How a transaction commits: its audit rows and outbox events go with COMMIT in one message
  * (values inlined as literals, the statement prepared once per connection). All of it
- * commits or none of it does, and a failed commit leaves the pooled connection usable.
+ * commits or none of it does, and a failed commit leaves the pooled connection usable. The
+ * connection is pipelined: statements issued together go out before the first answer.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -84,4 +85,25 @@ test('units committed together keep their own actors and the order of their even
   const audits = await opened.db.query<{ entity_id: string; actor: string }>(`SELECT entity_id, actor FROM audit_log WHERE entity_id = ANY($1::uuid[])`, [emitted]);
   assert.equal(audits.length, 6);
   for (const audit of audits) assert.equal(audit.actor, events.find((e) => e.aggregate_id === audit.entity_id)!.actor);
+});
+
+test('statements sent together in a transaction: the caller sees the first failure, nothing commits, the connection goes on', async () => {
+  const code = `P-${newId().slice(0, 8)}`;
+  const [first, third] = [newId(), newId()];
+  const insert = (uow: { query: (sql: string, params: unknown[]) => Promise<unknown> }, id: string, locationCode: string) =>
+    uow.query(`INSERT INTO locations (id, code, name) VALUES ($1, $2, 'Pipelined')`, [id, locationCode]);
+  const before = await lastSequence();
+  await assert.rejects(
+    opened.db.transaction(ctx('admin'), async (uow) => {
+      uow.emit({ type: 'location.created', aggregateType: 'Location', aggregateId: first, aggregateSequence: 1, payload: {} });
+      // On the pipelined connection all three go out before the first answer; the second breaks
+      // the code's uniqueness, and the third then runs in an aborted transaction.
+      await Promise.all([insert(uow, first, code), insert(uow, newId(), code), insert(uow, third, `${code}-3`)]);
+    }),
+    (err: Error & { code?: string }) => err.code === '23505',
+  );
+  assert.equal((await opened.db.query(`SELECT 1 FROM locations WHERE id = ANY($1::uuid[])`, [[first, third]])).length, 0);
+  assert.equal(await lastSequence(), before);
+  const id = await addLocation('admin', { after: 'pipelined failure' });
+  assert.ok(await opened.db.one(`SELECT 1 FROM locations WHERE id = $1`, [id]));
 });

@@ -196,15 +196,18 @@ export class OrderService {
     });
     errors.throwIfAny();
 
-    const customer = await uow.one<Customer>(`SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1`, [cmd.customerId]);
+    // Independent reads, sent together on the pipelined connection.
+    const [customer, location, found] = await Promise.all([
+      uow.one<Customer>(`SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.id = $1`, [cmd.customerId]),
+      this.locations.resolve(uow, cmd),
+      this.products.findMany(
+        uow,
+        cmd.lines.flatMap((l) => (l.productId ? [l.productId] : [])),
+        cmd.lines.flatMap((l) => (l.sku ? [l.sku] : [])),
+      ),
+    ]);
     if (!customer) throw new NotFoundError('Customer', cmd.customerId, 'input.customerId');
     if (customer.status === CustomerStatus.BLOCKED) throw new InvalidStateError(`Customer ${customer.code} is BLOCKED and cannot place orders`);
-    const location = await this.locations.resolve(uow, cmd);
-    const found = await this.products.findMany(
-      uow,
-      cmd.lines.flatMap((l) => (l.productId ? [l.productId] : [])),
-      cmd.lines.flatMap((l) => (l.sku ? [l.sku] : [])),
-    );
     const byId = new Map(found.map((p) => [p.id, p]));
     const bySku = new Map(found.map((p) => [p.sku, p]));
     const products: Product[] = cmd.lines.map((line, i) => {
@@ -250,36 +253,39 @@ export class OrderService {
       tax_amount: priced.taxAmount.toFixed(2),
       line_total: priced.lineTotal.toFixed(2),
     }));
-    const order = (await uow.one<OrderRow>(
-      `WITH o AS (
-         INSERT INTO orders (id, number, customer_id, location_id, status, currency, subtotal, discount_total, shipping_total,
-                             shipping_tax, tax_total, total, source, idempotency_key, request_hash)
-         VALUES ($1, 'SO-' || lpad(nextval('order_number_seq')::text, 6, '0'), $2, $3, 'CONFIRMED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         RETURNING *
-       ), lines AS (
-         INSERT INTO order_lines (id, order_id, line_no, product_id, sku, quantity, unit_price, discount, tax_rate, tax_amount,
-                                  line_total, quantity_reserved)
-         SELECT l.id, $1, l.line_no, l.product_id, l.sku, l.quantity, l.unit_price, l.discount, l.tax_rate, l.tax_amount,
-                l.line_total, l.quantity
-           FROM jsonb_to_recordset($14::jsonb) AS l(id uuid, line_no int, product_id uuid, sku text, quantity int,
-                unit_price numeric, discount numeric, tax_rate numeric, tax_amount numeric, line_total numeric)
-       )
-       SELECT ${ORDER_COLUMNS} FROM o`,
-      [orderId, customer.id, location.id, customer.currency, totals.subtotal.toFixed(2), totals.discountTotal.toFixed(2),
-        totals.shippingTotal.toFixed(2), totals.shippingTax.toFixed(2), totals.taxTotal.toFixed(2), totals.total.toFixed(2),
-        origin.source, cmd.idempotencyKey ?? null, requestHash, JSON.stringify(lines)],
-    ))!;
-
     const wanted = new Map<string, number>();
     lines.forEach((l) => wanted.set(l.product_id, (wanted.get(l.product_id) ?? 0) + l.quantity));
     const backorder = cmd.allowBackorder === true;
-    const moved = await this.inventory.move(
-      uow,
-      location.id,
-      [...wanted].map(([productId, quantity]) => ({ productId, onHandDelta: 0, reservedDelta: quantity })),
-      { reason: 'order.placed', referenceType: 'Order', referenceId: orderId },
-      { partialReserve: backorder },
-    );
+    // Sent together: PostgreSQL runs them in this order, so the stock rows are still locked last.
+    const [inserted, moved] = await Promise.all([
+      uow.one<OrderRow>(
+        `WITH o AS (
+           INSERT INTO orders (id, number, customer_id, location_id, status, currency, subtotal, discount_total, shipping_total,
+                               shipping_tax, tax_total, total, source, idempotency_key, request_hash)
+           VALUES ($1, 'SO-' || lpad(nextval('order_number_seq')::text, 6, '0'), $2, $3, 'CONFIRMED', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           RETURNING *
+         ), lines AS (
+           INSERT INTO order_lines (id, order_id, line_no, product_id, sku, quantity, unit_price, discount, tax_rate, tax_amount,
+                                    line_total, quantity_reserved)
+           SELECT l.id, $1, l.line_no, l.product_id, l.sku, l.quantity, l.unit_price, l.discount, l.tax_rate, l.tax_amount,
+                  l.line_total, l.quantity
+             FROM jsonb_to_recordset($14::jsonb) AS l(id uuid, line_no int, product_id uuid, sku text, quantity int,
+                  unit_price numeric, discount numeric, tax_rate numeric, tax_amount numeric, line_total numeric)
+         )
+         SELECT ${ORDER_COLUMNS} FROM o`,
+        [orderId, customer.id, location.id, customer.currency, totals.subtotal.toFixed(2), totals.discountTotal.toFixed(2),
+          totals.shippingTotal.toFixed(2), totals.shippingTax.toFixed(2), totals.taxTotal.toFixed(2), totals.total.toFixed(2),
+          origin.source, cmd.idempotencyKey ?? null, requestHash, JSON.stringify(lines)],
+      ),
+      this.inventory.move(
+        uow,
+        location.id,
+        [...wanted].map(([productId, quantity]) => ({ productId, onHandDelta: 0, reservedDelta: quantity })),
+        { reason: 'order.placed', referenceType: 'Order', referenceId: orderId },
+        { partialReserve: backorder },
+      ),
+    ]);
+    const order = inserted!;
     const taken = new Map(moved.map((m) => [m.productId, m.reservedDelta]));
     const short = [...wanted].filter(([productId, quantity]) => (taken.get(productId) ?? 0) < quantity);
     if (short.length && !backorder) {

@@ -43,6 +43,10 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       application_name: options.applicationName ?? 'keel',
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,
+      // pg sends a query as soon as it is issued instead of after the previous one's answer,
+      // so independent statements share round trips (see Database.inTransaction). Each still
+      // has its own Sync: one failing outside a transaction leaves the others alone.
+      pipeline: true,
     },
   });
 }
