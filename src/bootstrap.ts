@@ -13,6 +13,7 @@ import type { KeelConfig } from './config/config.js';
 import { createDataSource, prewarmPool, type StatementCounter } from './infrastructure/database/data-source.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
 import { runMigrations } from './infrastructure/database/migrate.js';
+import { KeelExpressAdapter } from './infrastructure/http/express-adapter.js';
 import { NestPinoLogger } from './infrastructure/observability/nest-logger.js';
 import { requestLogging } from './infrastructure/observability/request-logging.js';
 
@@ -59,6 +60,7 @@ export async function startKeel(config: KeelConfig, options: BootOptions): Promi
     const adminTokenHash = await resolveAdminTokenHash(config.adminToken, config.dataDir);
     const app = await NestFactory.create<NestExpressApplication>(
       AppModule.register({ config, dataSource, databaseUrl: database.url, logger: log, adminTokenHash, adapters: options.adapters }),
+      new KeelExpressAdapter(),
       { logger: new NestPinoLogger(log), rawBody: true, bodyParser: true },
     );
     app.disable('x-powered-by');

@@ -1,0 +1,35 @@
+/**
+ * The HTTP server creates requests and responses with Express's prototypes, so Express never
+ * re-prototypes them (see src/infrastructure/http/express-adapter.ts).
+ */
+import assert from 'node:assert/strict';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { after, before, test } from 'node:test';
+import type { Express } from 'express';
+import { startTestKeel, type TestKeel } from '../helpers/keel.js';
+
+let keel: TestKeel;
+before(async () => {
+  keel = await startTestKeel();
+});
+after(() => keel?.close());
+
+test('requests and responses are born with the prototypes Express gives them, and are served as before', async () => {
+  const server = keel.keel.app.getHttpServer() as Server;
+  const express = keel.keel.app.getHttpAdapter().getInstance() as Express;
+  const seen: { req: object | null; res: object | null }[] = [];
+  // Before Express's own listener, so this sees them as the server created them.
+  const observe = (req: IncomingMessage, res: ServerResponse) => seen.push({ req: Object.getPrototypeOf(req), res: Object.getPrototypeOf(res) });
+  server.prependListener('request', observe);
+  try {
+    assert.equal((await fetch(`${keel.url}/health`)).status, 200);
+    assert.equal((await keel.ok(`{ __typename }`)).__typename, 'Query');
+  } finally {
+    server.off('request', observe);
+  }
+  assert.equal(seen.length, 2);
+  for (const { req, res } of seen) {
+    assert.equal(req, express.request);
+    assert.equal(res, express.response);
+  }
+});
