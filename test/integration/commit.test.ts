@@ -5,7 +5,9 @@
  * connection is pipelined: statements issued together go out before the first answer.
  */
 import assert from 'node:assert/strict';
+import type { Duplex } from 'node:stream';
 import { test } from 'node:test';
+import type pg from 'pg';
 import { AmbientDatabase } from '../../src/integration/runtime/ambient-database.js';
 import { newId } from '../../src/shared/ids.js';
 import type { RequestContext } from '../../src/shared/context.js';
@@ -106,4 +108,34 @@ test('statements sent together in a transaction: the caller sees the first failu
   assert.equal(await lastSequence(), before);
   const id = await addLocation('admin', { after: 'pipelined failure' });
   assert.ok(await opened.db.one(`SELECT 1 FROM locations WHERE id = $1`, [id]));
+});
+
+test('BEGIN and the statements issued with it leave in one socket write, flush and COMMIT in one more', async () => {
+  // The pool's only connection, as every transaction below gets it.
+  const runner = opened.dataSource.createQueryRunner();
+  const client = (await runner.connect()) as pg.Client;
+  await runner.release();
+  const socket = client.connection.stream as Duplex & { _write: (...args: unknown[]) => void; _writev: (...args: unknown[]) => void };
+  let writes = 0;
+  const [write, writev] = [socket._write, socket._writev];
+  socket._write = function (...args) {
+    writes++;
+    return write.apply(this, args);
+  };
+  socket._writev = function (...args) {
+    writes++;
+    return writev.apply(this, args);
+  };
+  try {
+    const id = newId();
+    const rows = await opened.db.transaction(ctx('admin'), async (uow) => {
+      uow.emit({ type: 'location.created', aggregateType: 'Location', aggregateId: id, aggregateSequence: 1, payload: {} });
+      return Promise.all([1, 2, 3].map((n) => uow.one<{ n: number }>(`SELECT $1::int AS n`, [n])));
+    });
+    assert.deepEqual(rows.map((r) => r!.n), [1, 2, 3]);
+    assert.equal(writes, 2);
+  } finally {
+    socket._write = write;
+    socket._writev = writev;
+  }
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
@@ -160,11 +161,34 @@ function statementName(sql: string): string | undefined {
   return name;
 }
 
+/** Connections whose socket holds its writes until the end of the current tick (see `send`). */
+const corked = new WeakSet<Duplex>();
+
+/**
+ * Issues a statement on a pooled (pipelined) connection. Statements issued within one tick,
+ * such as a `Promise.all` or a transaction's BEGIN and first statement, leave in one socket
+ * write: on a loopback connection every write costs a system call that also runs the
+ * receiving side's TCP processing, which was a fifth of Keel's CPU per order placed.
+ */
+function send(client: pg.PoolClient, query: string | pg.QueryConfig): Promise<pg.QueryResult> {
+  const socket = (client as unknown as pg.Client).connection.stream;
+  if (!corked.has(socket)) {
+    corked.add(socket);
+    socket.cork();
+    // After the current microtasks: the rest of a Promise.all is issued by then.
+    process.nextTick(() => {
+      corked.delete(socket);
+      socket.uncork();
+    });
+  }
+  return client.query(query);
+}
+
 /** The rows a statement returns (RETURNING rows for writes), through the runner's pooled pg connection. */
 async function rowsOf<T>(runner: QueryRunner, sql: string, params: unknown[]): Promise<T[]> {
   const client = (await runner.connect()) as pg.PoolClient;
   runner.connection.logger.logQuery(sql, params, runner);
-  const result = await client.query({ name: statementName(sql), text: sql, values: params });
+  const result = await send(client, { name: statementName(sql), text: sql, values: params });
   return result.rows as T[];
 }
 
@@ -225,7 +249,7 @@ export class Database {
       // Not awaited: on the pipelined connection the transaction's first statement follows
       // BEGIN at once, saving a round trip. BEGIN on an idle pooled connection fails only
       // with the connection itself, and then so does every statement behind it.
-      const begun = client.query('BEGIN');
+      const begun = send(client, 'BEGIN');
       begun.catch(() => undefined);
       open = true;
       const { result, units } = await work(runner);
