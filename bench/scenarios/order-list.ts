@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import { BENCH_TOKEN } from '../lib/keel.js';
 import { closedLoop, HttpClient } from '../lib/load.js';
-import { measureRun, pairedRow, type CellRun, type Row } from '../lib/measure.js';
+import { FIRST_WARMUP_MS, measureRun, pairedRow, type CellRun, type Row } from '../lib/measure.js';
 import { distRoot, repoRoot, SERVER_CPU, startServer, type ServerProcess } from '../lib/processes.js';
 import { seedOrders } from '../lib/seed.js';
 
@@ -88,6 +88,8 @@ export const orderListScenario: Scenario = {
             if (res.status !== 200 || res.body.includes('"errors"')) throw new Error(`HTTP ${res.status} ${res.body.slice(0, 200)}`);
           },
         });
+      ctx.progress(`order list: warming up ${systems.map((s) => s.name).join(', ')} (${FIRST_WARMUP_MS / 1000} s each, once)`);
+      for (const s of systems) await load(s, FIRST_WARMUP_MS);
       ctx.progress(`order list: ${systems.map((s) => s.name).join(', ')} x ${ctx.repeats}`);
       for (let i = 0; i < ctx.repeats; i++) {
         for (const s of systems) {

@@ -4,7 +4,7 @@ import type { F1Product, F1Request } from '../floors/place-order-f1.js';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import { BENCH_TOKEN } from '../lib/keel.js';
 import { closedLoop, HttpClient, type LoadResult } from '../lib/load.js';
-import { interleave, measureRun, pairedRow, type Row } from '../lib/measure.js';
+import { FIRST_WARMUP_MS, interleave, measureRun, pairedRow, type Row } from '../lib/measure.js';
 import { ask, distRoot, SERVER_CPU, startServer } from '../lib/processes.js';
 
 const PLACE_ORDER = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id number status } }`;
@@ -72,6 +72,7 @@ export const placeOrderScenario: Scenario = {
     });
     const rows: Row[] = [];
     try {
+      let warmedUp = false;
       for (const temperature of ['cold', 'hot'] as const) {
         const products: F1Product[] = temperature === 'hot' ? ctx.catalog.hot : ctx.catalog.cold;
         for (const concurrency of concurrencies) {
@@ -94,6 +95,12 @@ export const placeOrderScenario: Scenario = {
             if ('error' in reply) throw new Error(`F1 failed: ${reply.error}`);
             return reply;
           };
+          if (!warmedUp) {
+            ctx.progress(`placeOrder: warming up Keel and F1 (${FIRST_WARMUP_MS / 1000} s each, once)`);
+            await keelLoad(FIRST_WARMUP_MS);
+            await f1Load(FIRST_WARMUP_MS);
+            warmedUp = true;
+          }
           const { a, b } = await interleave(
             ctx.repeats,
             () => measureRun({ system: 'keel', db: ctx.db, serverPid: ctx.keel.pid, warmup: () => keelLoad(ctx.warmupMs), run: () => keelLoad(ctx.runMs) }),

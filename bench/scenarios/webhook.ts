@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { BenchContext, Scenario } from '../lib/context.js';
 import { BENCH_TOKEN, startKeelProcess } from '../lib/keel.js';
 import { closedLoop, HttpClient, openLoop, type LoadResult } from '../lib/load.js';
-import { measureRun, pairedRow, summarize, type CellRun, type Row } from '../lib/measure.js';
+import { FIRST_WARMUP_MS, measureRun, pairedRow, summarize, type CellRun, type Row } from '../lib/measure.js';
 import { statementTotals, topStatementDeltas, type StatementTotals } from '../lib/db.js';
 import { cpuMs, treeCpuMs } from '../lib/proc.js';
 import { distRoot, repin, repoRoot, SERVER_CPU, startServer, type ServerProcess } from '../lib/processes.js';
@@ -75,8 +75,6 @@ const ANSWER_DRAIN_MS = 10_000;
  * path, without leaving Keel's worker hundreds of orders to process before the measured run.
  */
 const WARMUP_RATE = 50;
-/** The one-time warm-up of the API instance a split cell starts, at the cell's rate. */
-const FRESH_INSTANCE_WARMUP_MS = 5_000;
 /** How long to wait for Keel's worker to process what a run staged (nothing left RECEIVED). */
 const PROCESS_TIMEOUT_MS = 60_000;
 
@@ -388,7 +386,7 @@ export const webhookScenario: Scenario = {
             // A fresh process runs its first thousand or so requests on unoptimised code while
             // V8's compiler threads share its one CPU: warm it once, longer than a run's warm-up.
             const warmHttp = new HttpClient(apiInstance.url, MAX_IN_FLIGHT);
-            await webhookLoad(warmHttp, keel.path, deliveries(), load, FRESH_INSTANCE_WARMUP_MS, keelAcked);
+            await webhookLoad(warmHttp, keel.path, deliveries(), load, FIRST_WARMUP_MS, keelAcked);
             warmHttp.close();
             await waitProcessed(ctx, keel.connectionId, PROCESS_TIMEOUT_MS);
           }
