@@ -1,3 +1,4 @@
+import './runtime-flags.js';
 import { startKeel, type Keel } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './infrastructure/observability/logger.js';
