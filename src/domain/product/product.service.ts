@@ -35,9 +35,10 @@ export class ProductService {
     return product;
   }
 
-  /** Products named by id or SKU, read inside the caller's transaction. */
-  async findMany(uow: UnitOfWork, ids: string[], skus: string[]): Promise<Product[]> {
-    return uow.query<Product>(`SELECT ${PRODUCT_COLUMNS} FROM products p WHERE p.id = ANY($1::uuid[]) OR p.sku = ANY($2::text[])`, [ids, skus]);
+  /** Products named by id or SKU, read inside the caller's transaction: `fields` only, or all of them. */
+  async findMany<K extends keyof Product = keyof Product>(uow: UnitOfWork, ids: string[], skus: string[], fields?: readonly K[]): Promise<Pick<Product, K>[]> {
+    const columns = fields ? PRODUCT.selectOf(fields) : PRODUCT_COLUMNS;
+    return uow.query<Pick<Product, K>>(`SELECT ${columns} FROM products p WHERE p.id = ANY($1::uuid[]) OR p.sku = ANY($2::text[])`, [ids, skus]);
   }
 
   async list(args: PageArgs, filterInput: ProductFilter | null | undefined): Promise<Page<Product>> {
