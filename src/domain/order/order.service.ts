@@ -69,7 +69,8 @@ function loadedFields(columns: ColumnSet, selected: Iterable<string>, relations:
  * The select list of an order page and how to read its rows, loading what `shape` asks for:
  * the order's own columns as such; its customer and location as tuples from correlated
  * subqueries on primary keys; its lines, each one tuple with its product's values after the
- * line's, aggregated in line order from order_lines' (order_id, line_no) index.
+ * line's, read in order from order_lines' (order_id, line_no) index into an ARRAY, which
+ * keeps that order without the sort an ordered json_agg adds.
  */
 export function orderPage(shape: OrderPageShape): { columns: string; fromRow: (row: Record<string, unknown>) => Order } {
   const orderFields = loadedFields(ORDER, shape.order, ['customer', 'location', 'lines']).filter((f) => f !== 'id');
@@ -84,7 +85,7 @@ export function orderPage(shape: OrderPageShape): { columns: string; fromRow: (r
   if (lineFields) {
     const line = tuple([...ORDER_LINE.values(lineFields), ...(productFields ? PRODUCT.values(productFields) : [])]);
     const join = productFields ? ' JOIN products p ON p.id = l.product_id' : '';
-    columns.push(`(SELECT json_agg(${line} ORDER BY l.line_no) FROM order_lines l${join} WHERE l.order_id = o.id) AS lines`);
+    columns.push(`array_to_json(ARRAY(SELECT ${line} FROM order_lines l${join} WHERE l.order_id = o.id ORDER BY l.line_no)) AS lines`);
   }
 
   const fromRow = (row: Record<string, unknown>): Order => {
