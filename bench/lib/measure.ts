@@ -5,9 +5,10 @@ import { cpuMs, peakRssMb, resetPeakRss, treeCpuMs } from './proc.js';
 import { median, round, spread } from './stats.js';
 
 /**
- * How long each server of a scenario is loaded once before its first measured run: V8 spends
- * a server's first seconds compiling its hot paths (Keel's first placeOrder run cost 40% more
- * CPU per order than its second), longer than a run's own warm-up covers.
+ * How long a freshly started server (or one the scenario has not exercised yet) is loaded once
+ * before its first measured run: V8 spends a server's first seconds compiling its hot paths
+ * (Keel's first placeOrder run cost 40% more CPU per order than its second), longer than a
+ * run's own warm-up covers.
  */
 export const FIRST_WARMUP_MS = 5_000;
 
