@@ -168,7 +168,7 @@ const corked = new WeakSet<Duplex>();
  * Issues a statement on a pooled (pipelined) connection. Statements issued within one tick,
  * such as a `Promise.all` or a transaction's BEGIN and first statement, leave in one socket
  * write: on a loopback connection every write costs a system call that also runs the
- * receiving side's TCP processing, which was a fifth of Keel's CPU per order placed.
+ * receiving side's TCP processing, which was about a quarter of Keel's CPU per order placed.
  */
 function send(client: pg.PoolClient, query: string | pg.QueryConfig): Promise<pg.QueryResult> {
   const socket = (client as unknown as pg.Client).connection.stream;
