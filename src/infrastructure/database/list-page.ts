@@ -13,7 +13,7 @@ export interface ListQuery {
   /** Filter conditions (ANDed) and their parameters, numbered from $1. */
   where: string[];
   params: unknown[];
-  /** Turns a selected row into the record, e.g. when `columns` selects one JSON document per row. */
+  /** Turns a selected row into the record, e.g. when `columns` selects nested records as tuples. */
   fromRow?: (row: Record<string, unknown>) => object;
 }
 
