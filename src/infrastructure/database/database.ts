@@ -141,8 +141,9 @@ const statementNames = new Map<string, string>();
 
 /**
  * How many distinct statements are prepared, per process and so per pooled connection. Some
- * SQL text follows the client (an order page's columns and tuples follow its selection), so the set of
- * statements is not bounded by the code alone; past this many, new ones run unprepared.
+ * SQL text follows the client (an order page's columns and tuples follow its selection), so
+ * the set of statements is not bounded by the code alone; past this many, new ones run
+ * unprepared.
  */
 export const MAX_PREPARED_STATEMENTS = 500;
 
