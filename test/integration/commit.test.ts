@@ -110,8 +110,8 @@ test('statements sent together in a transaction: the caller sees the first failu
   assert.ok(await opened.db.one(`SELECT 1 FROM locations WHERE id = $1`, [id]));
 });
 
-test('BEGIN and the statements issued with it leave in one socket write, flush and COMMIT in one more', async () => {
-  // The pool's only connection, as every transaction below gets it.
+/** Counts the socket writes of the pool's only connection while `work` runs. */
+async function socketWrites(work: () => Promise<void>): Promise<number> {
   const runner = opened.dataSource.createQueryRunner();
   const client = (await runner.connect()) as pg.Client;
   await runner.release();
@@ -127,15 +127,64 @@ test('BEGIN and the statements issued with it leave in one socket write, flush a
     return writev.apply(this, args);
   };
   try {
-    const id = newId();
-    const rows = await opened.db.transaction(ctx('admin'), async (uow) => {
-      uow.emit({ type: 'location.created', aggregateType: 'Location', aggregateId: id, aggregateSequence: 1, payload: {} });
-      return Promise.all([1, 2, 3].map((n) => uow.one<{ n: number }>(`SELECT $1::int AS n`, [n])));
-    });
-    assert.deepEqual(rows.map((r) => r!.n), [1, 2, 3]);
-    assert.equal(writes, 2);
+    await work();
+    return writes;
   } finally {
     socket._write = write;
     socket._writev = writev;
   }
+}
+
+test('BEGIN and the statements issued with it leave in one socket write, flush and COMMIT in one more', async () => {
+  const id = newId();
+  let rows: ({ n: number } | undefined)[] = [];
+  const writes = await socketWrites(async () => {
+    rows = await opened.db.transaction(ctx('admin'), async (uow) => {
+      uow.emit({ type: 'location.created', aggregateType: 'Location', aggregateId: id, aggregateSequence: 1, payload: {} });
+      return Promise.all([1, 2, 3].map((n) => uow.one<{ n: number }>(`SELECT $1::int AS n`, [n])));
+    });
+  });
+  assert.deepEqual(rows.map((r) => r!.n), [1, 2, 3]);
+  assert.equal(writes, 2);
+});
+
+test('a savepoint and its release leave with the statements after them', async () => {
+  const ambient = new AmbientDatabase(opened.dataSource);
+  const [outer, inner, last] = [newId(), newId(), newId()];
+  const insert = (id: string) => ambient.query(`INSERT INTO locations (id, code, name) VALUES ($1, $2, 'Savepoints')`, [id, `S-${id.slice(0, 8)}`]);
+  const writes = await socketWrites(() =>
+    ambient.ambient(ctx('system'), async (tx) => {
+      await insert(outer); // with BEGIN
+      await tx.savepoint(() => insert(inner)); // with SAVEPOINT
+      await insert(last); // with RELEASE SAVEPOINT
+    }),
+  );
+  assert.equal(writes, 4, 'BEGIN + insert, SAVEPOINT + insert, RELEASE + insert, COMMIT');
+  assert.equal((await opened.db.query(`SELECT 1 FROM locations WHERE id = ANY($1::uuid[])`, [[outer, inner, last]])).length, 3);
+});
+
+test('a failing savepoint rolls back only its own writes, nested releases in flight included, and the transaction goes on', async () => {
+  const ambient = new AmbientDatabase(opened.dataSource);
+  const [kept, nested, duplicate, after] = [newId(), newId(), newId(), newId()];
+  const code = (id: string) => `R-${id.slice(0, 8)}`;
+  const insert = (id: string, locationCode = code(id)) => ambient.query(`INSERT INTO locations (id, code, name) VALUES ($1, $2, 'Rollback')`, [id, locationCode]);
+  const before = await lastSequence();
+  await ambient.ambient(ctx('system'), async (tx) => {
+    await insert(kept);
+    await assert.rejects(
+      tx.savepoint(async () => {
+        await ambient.transaction(ctx('admin'), async (uow) => {
+          await uow.query(`INSERT INTO locations (id, code, name) VALUES ($1, $2, 'Rollback')`, [nested, code(nested)]);
+          uow.emit({ type: 'location.created', aggregateType: 'Location', aggregateId: nested, aggregateSequence: 1, payload: {} });
+        });
+        // The nested release is still in flight when this fails on the code's uniqueness.
+        await insert(duplicate, code(kept));
+      }),
+      (err: Error & { code?: string }) => err.code === '23505',
+    );
+    await insert(after);
+  });
+  const present = (await opened.db.query<{ id: string }>(`SELECT id FROM locations WHERE id = ANY($1::uuid[])`, [[kept, nested, duplicate, after]])).map((r) => r.id);
+  assert.deepEqual(new Set(present), new Set([kept, after]));
+  assert.equal(await lastSequence(), before, "the rolled-back unit's event is not written");
 });

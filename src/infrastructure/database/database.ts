@@ -186,11 +186,22 @@ function send(client: pg.PoolClient, query: string | pg.QueryConfig): Promise<pg
 }
 
 /** The rows a statement returns (RETURNING rows for writes), through the runner's pooled pg connection. */
-async function rowsOf<T>(runner: QueryRunner, sql: string, params: unknown[]): Promise<T[]> {
+export async function rowsOf<T>(runner: QueryRunner, sql: string, params: unknown[]): Promise<T[]> {
   const client = (await runner.connect()) as pg.PoolClient;
   runner.connection.logger.logQuery(sql, params, runner);
   const result = await send(client, { name: statementName(sql), text: sql, values: params });
   return result.rows as T[];
+}
+
+/**
+ * Issues a statement without parameters or rows (SAVEPOINT, RELEASE SAVEPOINT) on the
+ * runner's connection. It leaves in the same socket write as whatever else is issued in this
+ * tick, so a caller that does not await it at once saves the round trip.
+ */
+export async function control(runner: QueryRunner, sql: string): Promise<void> {
+  const client = (await runner.connect()) as pg.PoolClient;
+  runner.connection.logger.logQuery(sql, [], runner);
+  await send(client, sql);
 }
 
 /** Postgres error codes the services translate into the contract's errors. */

@@ -178,14 +178,19 @@ export class CanonicalApplier {
    */
   private async placeOrder(ctx: RequestContext, connection: ConnectionRecord, command: PlaceOrderCommand): Promise<Linked[]> {
     const linked: Linked[] = [];
-    const existing = await this.links.find(connection.id, 'Order', command.externalId);
+    const skus = [...new Set(command.lines.map((l) => l.sku))];
+    // The three reads a new order needs leave together: one round trip.
+    const [existing, knownRows, customerLink] = await Promise.all([
+      this.links.find(connection.id, 'Order', command.externalId),
+      this.db.query<{ sku: string }>(`SELECT sku FROM products WHERE sku = ANY($1::text[])`, [skus]),
+      command.customer?.externalId ? this.links.find(connection.id, 'Customer', command.customer.externalId) : undefined,
+    ]);
     if (existing) {
       if (command.cancelled) await this.cancelIfOpen(ctx, existing.entityId, command.cancelReason);
       return [{ entityType: 'Order', externalId: command.externalId, entityId: existing.entityId }];
     }
     const errors = new FieldErrors();
-    const skus = [...new Set(command.lines.map((l) => l.sku))];
-    const known = new Set((await this.db.query<{ sku: string }>(`SELECT sku FROM products WHERE sku = ANY($1::text[])`, [skus])).map((r) => r.sku));
+    const known = new Set(knownRows.map((r) => r.sku));
     const lines = command.lines.map((line, i) => {
       if (!known.has(line.sku)) errors.add(`lines[${i}].sku`, `no Keel product has SKU "${line.sku}"`);
       if (!line.unitPrice) errors.add(`lines[${i}].unitPrice`, 'is required');
@@ -204,7 +209,6 @@ export class CanonicalApplier {
     errors.throwIfAny();
 
     let customerId: string;
-    const customerLink = command.customer.externalId ? await this.links.find(connection.id, 'Customer', command.customer.externalId) : undefined;
     if (customerLink) customerId = customerLink.entityId;
     else if (command.customer.data) customerId = await this.upsertCustomer(ctx, connection, null, command.customer.data, command.customer.matchByEmail ?? true);
     else throw new DependencyMissingError('customer.externalId', `no Keel customer is linked to ${connection.adapter} customer ${command.customer.externalId} yet`);

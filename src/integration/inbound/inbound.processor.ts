@@ -142,12 +142,15 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
   private async decide(tx: AmbientTransaction, connection: ConnectionRecord, message: ClaimedMessage): Promise<Outcome> {
     const adapter = this.registry.find(connection.adapter);
     if (!adapter) return { status: 'RETRY', errors: [{ path: 'connection', message: `adapter ${connection.adapter} is not in this build` }] };
-    await this.links.lock(tx.uow, connection.id, message.entityType, message.externalId);
+    // Sent together: PostgreSQL reads the link only once the lock is held.
+    const [, link] = await Promise.all([
+      this.links.lock(tx.uow, connection.id, message.entityType, message.externalId),
+      this.links.find(connection.id, message.entityType, message.externalId),
+    ]);
     const corrected = message.correctedPayload !== null;
     const payload = corrected ? message.correctedPayload! : message.payload;
     const hash = corrected || message.contentHash === null ? contentHash(payload) : message.contentHash;
 
-    const link = await this.links.find(connection.id, message.entityType, message.externalId);
     if (link) {
       if (!corrected && hash && link.lastPushedHash === hash) return { status: 'SKIPPED', note: 'an echo of what Keel last sent for this record' };
       if (message.externalUpdatedAt && link.externalUpdatedAt && message.externalUpdatedAt < link.externalUpdatedAt) {
@@ -186,14 +189,17 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
       await tx.savepoint(async () => {
         const linked: Linked[] = [];
         for (const command of commands) linked.push(...(await this.applier.apply(ctx, connection, command)));
-        for (const l of linked) {
-          const own = l.entityType === message.entityType && l.externalId === message.externalId;
-          await this.links.upsert(tx.uow, {
-            connectionId: connection.id,
-            ...l,
-            ...(own ? { externalUpdatedAt: message.externalUpdatedAt, externalVersion: message.externalVersion, inboundHash: hash } : {}),
-          });
-        }
+        // Issued together, one round trip for all of them.
+        await Promise.all(
+          linked.map((l) => {
+            const own = l.entityType === message.entityType && l.externalId === message.externalId;
+            return this.links.upsert(tx.uow, {
+              connectionId: connection.id,
+              ...l,
+              ...(own ? { externalUpdatedAt: message.externalUpdatedAt, externalVersion: message.externalVersion, inboundHash: hash } : {}),
+            });
+          }),
+        );
       });
       return { status: 'APPLIED' };
     } catch (error) {

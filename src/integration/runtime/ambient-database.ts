@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Injectable } from '@nestjs/common';
 import type { QueryRunner } from 'typeorm';
-import { Database, UnitOfWork } from '../../infrastructure/database/database.js';
+import { control, Database, rowsOf, UnitOfWork } from '../../infrastructure/database/database.js';
 import type { RequestContext } from '../../shared/context.js';
 
 interface Scope {
@@ -9,6 +9,8 @@ interface Scope {
   /** Units of work of the domain calls made inside the scope; written, in order, as the transaction commits. */
   units: UnitOfWork[];
   savepoints: number;
+  /** Savepoint releases sent without waiting for their answers; awaited before the commit. */
+  releases: Promise<void>[];
 }
 
 /** One transaction the integration framework opens, which domain service calls made inside it join. */
@@ -41,7 +43,7 @@ export class AmbientDatabase extends Database {
   override async query<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T[]> {
     const scope = this.scope.getStore();
     if (!scope) return super.query<T>(sql, params);
-    return ((await scope.runner.query(sql, params, true)) as { records: T[] }).records;
+    return rowsOf<T>(scope.runner, sql, params);
   }
 
   override async one<T = Record<string, any>>(sql: string, params: unknown[] = []): Promise<T | undefined> {
@@ -61,10 +63,11 @@ export class AmbientDatabase extends Database {
   async ambient<T>(ctx: RequestContext, work: (tx: AmbientTransaction) => Promise<T>): Promise<T> {
     if (this.scope.getStore()) throw new Error('ambient transactions do not nest');
     return this.inTransaction(async (runner) => {
-      const scope: Scope = { runner, units: [], savepoints: 0 };
+      const scope: Scope = { runner, units: [], savepoints: 0, releases: [] };
       const uow = new UnitOfWork(runner, ctx);
       const tx: AmbientTransaction = { uow, savepoint: (inner) => this.inSavepoint(scope, inner) };
       const result = await this.scope.run(scope, () => work(tx));
+      await Promise.all(scope.releases);
       return { result, units: [...scope.units, uow] };
     });
   }
@@ -78,18 +81,32 @@ export class AmbientDatabase extends Database {
     return this.scope.exit(work);
   }
 
+  /**
+   * SAVEPOINT and RELEASE are not awaited where they are sent: on the pipelined connection
+   * they leave with the statement that follows them, saving a round trip each (an applied
+   * order takes three savepoints). PostgreSQL runs them in order all the same. Either fails
+   * only with the transaction or the connection, and then so does every statement behind it.
+   */
   private async inSavepoint<T>(scope: Scope, work: () => Promise<T>): Promise<T> {
     const name = `keel_sp_${++scope.savepoints}`;
     const units = scope.units.length;
-    await scope.runner.query(`SAVEPOINT ${name}`);
+    const opened = control(scope.runner, `SAVEPOINT ${name}`);
+    opened.catch(() => undefined);
+    let result: T;
     try {
-      const result = await work();
-      await scope.runner.query(`RELEASE SAVEPOINT ${name}`);
-      return result;
+      result = await work();
+      await opened;
     } catch (err) {
-      await scope.runner.query(`ROLLBACK TO SAVEPOINT ${name}`);
-      scope.units.length = units;
+      // Without the savepoint there is nothing to roll back to: the transaction is lost and the caller's error says why.
+      if (await opened.then(() => true, () => false)) {
+        await control(scope.runner, `ROLLBACK TO SAVEPOINT ${name}`);
+        scope.units.length = units;
+      }
       throw err;
     }
+    const released = control(scope.runner, `RELEASE SAVEPOINT ${name}`);
+    released.catch(() => undefined);
+    scope.releases.push(released);
+    return result;
   }
 }
