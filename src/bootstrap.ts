@@ -14,6 +14,7 @@ import { createDataSource, prewarmPool, type StatementCounter } from './infrastr
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './infrastructure/database/embedded-postgres.js';
 import { runMigrations } from './infrastructure/database/migrate.js';
 import { KeelExpressAdapter } from './infrastructure/http/express-adapter.js';
+import { requestPressure } from './infrastructure/http/request-pressure.js';
 import { NestPinoLogger } from './infrastructure/observability/nest-logger.js';
 import { requestLogging } from './infrastructure/observability/request-logging.js';
 
@@ -64,6 +65,7 @@ export async function startKeel(config: KeelConfig, options: BootOptions): Promi
       { logger: new NestPinoLogger(log), rawBody: true, bodyParser: true },
     );
     app.disable('x-powered-by');
+    app.use(requestPressure.middleware());
     app.use('/webhooks', webhookRawBody());
     app.useBodyParser('json', { limit: '2mb' });
     app.use(requestLogging(log));

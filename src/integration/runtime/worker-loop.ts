@@ -1,4 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { requestPressure } from '../../infrastructure/http/request-pressure.js';
+
+/** How long a slot beyond the first waits before it looks again whether requests still saturate the process. */
+const YIELD_MS = 50;
 
 /**
  * A polling loop with a fixed number of slots, each claiming and running one job at a time.
@@ -10,11 +15,15 @@ import type { Logger } from 'pino';
  * truth and makes "applied" and "marked applied" one commit; a separate queue would hold a
  * second copy of that state to keep consistent. This class only schedules: all the
  * exclusivity comes from the row locks.
+ *
+ * While requests saturate the process's event loop (see RequestPressure), only the first
+ * slot takes new jobs, and it rests as long as each job took: the backlog still drains, at
+ * a pace that leaves requests most of the loop.
  */
 export class WorkerLoop {
   private stopped = true;
   private readonly slots: Promise<void>[] = [];
-  private wakers: (() => void)[] = [];
+  private sleepers: { wakeable: boolean; done: () => void }[] = [];
 
   constructor(
     private readonly name: string,
@@ -23,29 +32,35 @@ export class WorkerLoop {
     /** Claims and runs one job; resolves true when it found one (so the slot looks again at once). */
     private readonly tick: () => Promise<boolean>,
     private readonly log: Logger,
+    private readonly pressure: { readonly saturated: boolean } = requestPressure,
   ) {}
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    for (let i = 0; i < this.concurrency; i++) this.slots.push(this.run());
+    for (let slot = 0; slot < this.concurrency; slot++) this.slots.push(this.run(slot));
   }
 
   /** Looks for work now instead of at the next poll (after this process staged some). */
   wake(): void {
-    for (const wake of this.wakers.splice(0)) wake();
+    for (const sleeper of this.sleepers.filter((s) => s.wakeable)) sleeper.done();
   }
 
   /** Stops taking work and waits for the jobs in flight to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake();
+    for (const sleeper of [...this.sleepers]) sleeper.done();
     await Promise.all(this.slots.splice(0));
   }
 
-  private async run(): Promise<void> {
+  private async run(slot: number): Promise<void> {
     while (!this.stopped) {
+      if (slot > 0 && this.pressure.saturated) {
+        await this.sleep(YIELD_MS, false);
+        continue;
+      }
       let found = false;
+      const started = performance.now();
       try {
         found = await this.tick();
       } catch (err) {
@@ -54,19 +69,25 @@ export class WorkerLoop {
         continue;
       }
       if (!found) await this.sleep(this.pollMs);
+      // Under pressure the first slot works at most half the time: new work staged meanwhile does not cut its rest short.
+      else if (this.pressure.saturated) await this.sleep(performance.now() - started, false);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Waits `ms`; `wake()` ends the wait early when it is `wakeable`, `stop()` always does. */
+  private sleep(ms: number, wakeable = true): Promise<void> {
     if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakers = this.wakers.filter((w) => w !== done);
-        resolve();
+      const sleeper = {
+        wakeable,
+        done: () => {
+          clearTimeout(timer);
+          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+          resolve();
+        },
       };
-      const timer = setTimeout(done, ms);
-      this.wakers.push(done);
+      const timer = setTimeout(sleeper.done, ms);
+      this.sleepers.push(sleeper);
     });
   }
 }

@@ -1,0 +1,99 @@
+/**
+ * Background work yields to requests: while requests saturate the event loop, a worker loop
+ * keeps only its first slot; otherwise all of them run.
+ */
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import type { NextFunction, Request, Response } from 'express';
+import pino from 'pino';
+import { RELIEVED_UTILIZATION, RequestPressure, SATURATED_UTILIZATION } from '../../src/infrastructure/http/request-pressure.js';
+import { WorkerLoop } from '../../src/integration/runtime/worker-loop.js';
+
+test('a window counts as saturated only when it served requests with the loop busy', () => {
+  let busy = 0;
+  const pressure = new RequestPressure(() => busy);
+  const window = (utilization: number, requests: number) => {
+    busy = utilization;
+    for (let i = 0; i < requests; i++) {
+      pressure.requestStarted();
+      pressure.requestEnded();
+    }
+    pressure.sample();
+    return pressure.saturated;
+  };
+  assert.equal(window(0.95, 10), true);
+  assert.equal(window(0.95, 0), false, 'background work alone');
+  assert.equal(window(SATURATED_UTILIZATION - 0.05, 10), false, 'requests on a loop with room left');
+  assert.equal(window(SATURATED_UTILIZATION, 1), true);
+  assert.equal(window(RELIEVED_UTILIZATION + 0.05, 10), true, 'still busy: the background slots stay parked');
+  assert.equal(window(RELIEVED_UTILIZATION - 0.05, 10), false, 'room again');
+  assert.equal(window(RELIEVED_UTILIZATION + 0.05, 10), false, 'not saturated again yet');
+  assert.equal(window(0.9, 10), true);
+  pressure.requestStarted();
+  assert.equal(window(0.9, 0), true, 'a request still in flight from an earlier window');
+  pressure.requestEnded();
+  assert.equal(window(0.9, 0), false);
+});
+
+test('the middleware counts requests until their response closes, and never the probes', () => {
+  const pressure = new RequestPressure(() => 1);
+  const handle = pressure.middleware();
+  const request = (path: string) => {
+    const res = new EventEmitter();
+    let passed = false;
+    handle({ path } as Request, res as unknown as Response, (() => (passed = true)) as NextFunction);
+    assert.ok(passed, `${path} goes on`);
+    return res;
+  };
+  request('/health');
+  request('/health/ready');
+  request('/metrics');
+  pressure.sample();
+  assert.equal(pressure.saturated, false, 'probes do not count');
+  const webhook = request('/webhooks/5c1d');
+  pressure.sample();
+  pressure.sample();
+  assert.equal(pressure.saturated, true, 'in flight across windows');
+  webhook.emit('close');
+  pressure.sample();
+  assert.equal(pressure.saturated, false);
+});
+
+test("the default measure is the event loop's own utilization", async () => {
+  const pressure = new RequestPressure();
+  pressure.requestStarted();
+  pressure.requestEnded();
+  const until = performance.now() + 150;
+  while (performance.now() < until); // a saturated loop
+  pressure.sample();
+  assert.equal(pressure.saturated, true);
+  await sleep(150); // an idle one
+  pressure.requestStarted();
+  pressure.requestEnded();
+  pressure.sample();
+  assert.equal(pressure.saturated, false);
+});
+
+test('a worker loop keeps one slot while requests saturate the process, all of them otherwise', async () => {
+  const pressure = { saturated: true };
+  let running = 0;
+  let most = 0;
+  const loop = new WorkerLoop('test', 4, 10, async () => {
+    most = Math.max(most, ++running);
+    await sleep(5);
+    running--;
+    return true;
+  }, pino({ level: 'silent' }), pressure);
+  loop.start();
+  try {
+    await sleep(150);
+    assert.equal(most, 1, 'one slot under pressure');
+    pressure.saturated = false;
+    await sleep(150);
+    assert.equal(most, 4, 'every slot once the pressure is gone');
+  } finally {
+    await loop.stop();
+  }
+});
