@@ -4,6 +4,8 @@ import { requestPressure } from '../../infrastructure/http/request-pressure.js';
 
 /** How long a slot beyond the first waits before it looks again whether requests still saturate the process. */
 const YIELD_MS = 50;
+/** Under pressure the first slot rests this many times as long as each job took: it works at most a quarter of the time. */
+const REST_FACTOR = 3;
 
 /**
  * A polling loop with a fixed number of slots, each claiming and running one job at a time.
@@ -17,8 +19,8 @@ const YIELD_MS = 50;
  * exclusivity comes from the row locks.
  *
  * While requests saturate the process's event loop (see RequestPressure), only the first
- * slot takes new jobs, and it rests as long as each job took: the backlog still drains, at
- * a pace that leaves requests most of the loop.
+ * slot takes new jobs, and it rests between them: the backlog still drains, at a pace that
+ * leaves requests most of the loop.
  */
 export class WorkerLoop {
   private stopped = true;
@@ -69,8 +71,8 @@ export class WorkerLoop {
         continue;
       }
       if (!found) await this.sleep(this.pollMs);
-      // Under pressure the first slot works at most half the time: new work staged meanwhile does not cut its rest short.
-      else if (this.pressure.saturated) await this.sleep(performance.now() - started, false);
+      // New work staged meanwhile does not cut the rest short.
+      else if (this.pressure.saturated) await this.sleep(REST_FACTOR * (performance.now() - started), false);
     }
   }
 
