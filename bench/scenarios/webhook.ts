@@ -370,6 +370,19 @@ export const webhookScenario: Scenario = {
     // The closed loop measures the most Keel can take (its p99 is then queueing time); full mode only, to keep quick mode short.
     if (ctx.options.mode === 'full') cells.push({ label: 'webhook ingest orders/create, 50 conns (closed loop)', key: 'closed-50', load: { kind: 'closed', concurrency: 50 } });
     try {
+      // A fresh process runs its first thousand or so requests on unoptimised code (see
+      // FIRST_WARMUP_MS): Keel, with the processing of what it staged, and the floor are each
+      // loaded once before the first cell.
+      const firstLoad: Load = { kind: 'rate', ratePerSec: RATES[0] };
+      if ('path' in keel) {
+        const warmHttp = new HttpClient(ctx.keel.url, MAX_IN_FLIGHT);
+        await webhookLoad(warmHttp, keel.path, deliveries(), firstLoad, FIRST_WARMUP_MS, keelAcked);
+        warmHttp.close();
+        await waitProcessed(ctx, keel.connectionId, PROCESS_TIMEOUT_MS);
+      }
+      const warmFloor = new HttpClient(floor.url, MAX_IN_FLIGHT);
+      await webhookLoad(warmFloor, '/webhooks/floor-first-warmup', deliveries(), firstLoad, FIRST_WARMUP_MS, new Set());
+      warmFloor.close();
       for (const { label, key, load, split } of cells) {
         ctx.progress(label);
         if (split && 'path' in keel && !apiInstance) {
@@ -383,8 +396,7 @@ export const webhookScenario: Scenario = {
           });
           repin(ctx.keel.pid, '0');
           if ('path' in keel) {
-            // A fresh process runs its first thousand or so requests on unoptimised code while
-            // V8's compiler threads share its one CPU: warm it once, longer than a run's warm-up.
+            // Fresh too: warmed as the first instance was.
             const warmHttp = new HttpClient(apiInstance.url, MAX_IN_FLIGHT);
             await webhookLoad(warmHttp, keel.path, deliveries(), load, FIRST_WARMUP_MS, keelAcked);
             warmHttp.close();
