@@ -65,6 +65,8 @@ export async function startKeel(config: KeelConfig, options: BootOptions): Promi
       { logger: new NestPinoLogger(log), rawBody: true, bodyParser: true },
     );
     app.disable('x-powered-by');
+    // Express would hash every response body (a page of orders, a webhook ack) for an ETag that only a conditional GET can use.
+    app.disable('etag');
     app.use(requestPressure.middleware());
     app.use('/webhooks', webhookRawBody());
     app.useBodyParser('json', { limit: '2mb' });

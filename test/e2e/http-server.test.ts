@@ -1,12 +1,13 @@
 /**
  * The HTTP server creates requests and responses with Express's prototypes, so Express never
- * re-prototypes them (see src/infrastructure/http/express-adapter.ts).
+ * re-prototypes them (see src/infrastructure/http/express-adapter.ts), and answers without
+ * hashing its bodies for ETags.
  */
 import assert from 'node:assert/strict';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { after, before, test } from 'node:test';
 import type { Express } from 'express';
-import { startTestKeel, type TestKeel } from '../helpers/keel.js';
+import { ADMIN_TOKEN, startTestKeel, type TestKeel } from '../helpers/keel.js';
 
 let keel: TestKeel;
 before(async () => {
@@ -32,4 +33,15 @@ test('requests and responses are born with the prototypes Express gives them, an
     assert.equal(req, express.request);
     assert.equal(res, express.response);
   }
+});
+
+test('responses carry no ETag: bodies are not hashed', async () => {
+  const res = await fetch(`${keel.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ query: '{ __typename }' }),
+  });
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { data: { __typename: 'Query' } });
+  assert.equal(res.headers.get('etag'), null);
 });
