@@ -188,3 +188,44 @@ test('a failing savepoint rolls back only its own writes, nested releases in fli
   assert.deepEqual(new Set(present), new Set([kept, after]));
   assert.equal(await lastSequence(), before, "the rolled-back unit's event is not written");
 });
+
+test("a transaction's last write, sent without waiting, leaves with COMMIT; when it fails nothing commits", async () => {
+  const ambient = new AmbientDatabase(opened.dataSource);
+  const insert = `INSERT INTO locations (id, code, name) VALUES ($1, $2, 'Written with COMMIT')`;
+  const [first, last] = [newId(), newId()];
+  const writes = await socketWrites(() =>
+    ambient.ambient(ctx('system'), async (tx) => {
+      await ambient.query(insert, [first, `W-${first.slice(0, 8)}`]);
+      tx.write(insert, [last, `W-${last.slice(0, 8)}`]);
+    }),
+  );
+  assert.equal(writes, 2, 'BEGIN + insert, then the write + COMMIT');
+  assert.equal((await opened.db.query(`SELECT 1 FROM locations WHERE id = ANY($1::uuid[])`, [[first, last]])).length, 2);
+
+  const before = await lastSequence();
+  const [kept, clash] = [newId(), newId()];
+  await assert.rejects(
+    ambient.ambient(ctx('system'), async (tx) => {
+      await ambient.transaction(ctx('admin'), async (uow) => {
+        await uow.query(insert, [kept, `W-${kept.slice(0, 8)}`]);
+        uow.emit({ type: 'location.created', aggregateType: 'Location', aggregateId: kept, aggregateSequence: 1, payload: {} });
+      });
+      tx.write(insert, [clash, `W-${first.slice(0, 8)}`]);
+    }),
+    (err: Error & { code?: string }) => err.code === '23505',
+  );
+  assert.equal((await opened.db.query(`SELECT 1 FROM locations WHERE id = ANY($1::uuid[])`, [[kept, clash]])).length, 0);
+  assert.equal(await lastSequence(), before);
+  // Without events the commit message is a bare COMMIT, which an aborted transaction answers with a rollback, not an error.
+  const plain = newId();
+  await assert.rejects(
+    ambient.ambient(ctx('system'), async (tx) => {
+      await ambient.query(insert, [plain, `W-${plain.slice(0, 8)}`]);
+      tx.write(insert, [newId(), `W-${first.slice(0, 8)}`]);
+    }),
+    (err: Error & { code?: string }) => err.code === '23505',
+  );
+  assert.equal((await opened.db.query(`SELECT 1 FROM locations WHERE id = $1`, [plain])).length, 0);
+  const id = await addLocation('admin', { after: 'a failed write' });
+  assert.ok(await opened.db.one(`SELECT 1 FROM locations WHERE id = $1`, [id]));
+});

@@ -34,6 +34,11 @@ export class CustomerService {
     return this.db.query<Customer>(`SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE c.id = ANY($1::uuid[])`, [ids]);
   }
 
+  /** The oldest customer with this e-mail address, whatever its case (an external tool's customer matched to Keel's). */
+  async findByEmail(email: string): Promise<Customer | undefined> {
+    return this.db.one<Customer>(`SELECT ${CUSTOMER_COLUMNS} FROM customers c WHERE lower(c.email) = lower($1) ORDER BY c.created_at, c.id LIMIT 1`, [email]);
+  }
+
   async get(id: string): Promise<Customer> {
     if (!isUuid(id)) throw ValidationError.of('id', 'must be a UUID');
     const [customer] = await this.byIds([id]);

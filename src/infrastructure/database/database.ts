@@ -125,16 +125,23 @@ const flushPrepared = new WeakSet<pg.PoolClient>();
  * (flush answered, the event loop gets round to sending COMMIT) capped every instance's
  * writes together; this way it is held for the statement and the WAL flush only. If a
  * statement fails, PostgreSQL skips the rest, COMMIT included, and the caller rolls back.
+ *
+ * `inFlight` are statements the work sent without waiting for their answers; they are
+ * awaited with the commit. If one failed, the transaction was aborted: COMMIT then only
+ * rolls back, and its failure is what the caller sees.
  */
-async function commit(runner: QueryRunner, units: readonly UnitOfWork[]): Promise<void> {
+async function commit(runner: QueryRunner, units: readonly UnitOfWork[], inFlight: readonly Promise<unknown>[]): Promise<void> {
   const client = (await runner.connect()) as pg.PoolClient;
   const calls = flushCalls(units);
+  const statements = [...inFlight];
   if (calls.length && !flushPrepared.has(client)) {
-    await client.query(`PREPARE ${FLUSH_STATEMENT}(jsonb, jsonb, text, text, text) AS ${FLUSH_SQL}`);
-    flushPrepared.add(client);
+    statements.push(client.query(`PREPARE ${FLUSH_STATEMENT}(jsonb, jsonb, text, text, text) AS ${FLUSH_SQL}`).then(() => flushPrepared.add(client)));
   }
   runner.connection.logger.logQuery('COMMIT (with the audit and outbox statements)', [], runner);
-  await client.query([...calls, 'COMMIT'].join(';\n'));
+  statements.push(client.query([...calls, 'COMMIT'].join(';\n')));
+  // The first failure in the order sent is the cause; the statements after it failed because of it.
+  const failed = (await Promise.allSettled(statements)).find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 const statementNames = new Map<string, string>();
@@ -252,7 +259,9 @@ export class Database {
    * whose audit entries and events are written, in that order, as the transaction commits;
    * when it throws, everything is rolled back.
    */
-  protected async inTransaction<T>(work: (runner: QueryRunner) => Promise<{ result: T; units: readonly UnitOfWork[] }>): Promise<T> {
+  protected async inTransaction<T>(
+    work: (runner: QueryRunner) => Promise<{ result: T; units: readonly UnitOfWork[]; inFlight?: readonly Promise<unknown>[] }>,
+  ): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     let open = false;
     try {
@@ -264,9 +273,9 @@ export class Database {
       const begun = send(client, 'BEGIN');
       begun.catch(() => undefined);
       open = true;
-      const { result, units } = await work(runner);
+      const { result, units, inFlight = [] } = await work(runner);
       await begun;
-      await commit(runner, units);
+      await commit(runner, units, inFlight);
       open = false;
       return result;
     } catch (err) {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Decimal } from 'decimal.js';
+import type { Customer } from '../../domain/customer/customer.model.js';
 import { CustomerService } from '../../domain/customer/customer.service.js';
 import { OrderStatus } from '../../domain/order/order.state-machine.js';
 import { OrderService } from '../../domain/order/order.service.js';
@@ -106,8 +107,10 @@ export class CanonicalApplier {
   /** By link, then (when asked) by e-mail, else a new customer; only fields that differ are updated. */
   private async upsertCustomer(ctx: RequestContext, connection: ConnectionRecord, externalId: string | null | undefined, data: CustomerDraft, matchByEmail: boolean): Promise<string> {
     let id = externalId ? (await this.links.find(connection.id, 'Customer', externalId))?.entityId : undefined;
+    let current: Customer | undefined;
     if (!id && matchByEmail && data.email) {
-      id = (await this.db.one<{ id: string }>(`SELECT id FROM customers WHERE lower(email) = lower($1) ORDER BY created_at, id LIMIT 1`, [data.email]))?.id;
+      current = await this.customers.findByEmail(data.email);
+      id = current?.id;
     }
     if (!id) {
       const created = await this.customers.create(ctx, {
@@ -120,7 +123,7 @@ export class CanonicalApplier {
       });
       return created.id;
     }
-    const [current] = await this.customers.byIds([id]);
+    current ??= (await this.customers.byIds([id]))[0];
     const changes: Record<string, unknown> = {};
     if (data.name !== undefined && data.name !== current.name) changes.name = data.name;
     if (data.email !== undefined && (data.email ?? null) !== current.email) changes.email = data.email;

@@ -121,7 +121,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
     const attempts = message.attempts + 1;
     if (outcome.status === 'RETRY' && attempts < this.config.retryMaxAttempts) {
       const delay = retryDelayMs(this.config.retryBaseMs, attempts, outcome.retryAfterMs);
-      await tx.uow.query(
+      tx.write(
         `UPDATE inbound_messages SET attempts = $2, errors = $3, next_attempt_at = now() + ($4 || ' milliseconds')::interval WHERE id = $1`,
         [message.id, attempts, JSON.stringify(outcome.errors), String(delay)],
       );
@@ -130,7 +130,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
       return;
     }
     const final = outcome.status === 'RETRY' ? { status: 'REJECTED' as const, errors: outcome.errors } : outcome;
-    await tx.uow.query(
+    tx.write(
       `UPDATE inbound_messages SET status = $2, attempts = $3, errors = $4, note = $5, processed_at = now() WHERE id = $1`,
       [message.id, final.status, attempts, JSON.stringify(final.status === 'REJECTED' ? final.errors : []), final.status === 'SKIPPED' ? final.note : null],
     );
