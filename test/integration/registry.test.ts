@@ -47,6 +47,13 @@ test('secrets are sealed with AES-256-GCM, bound to their connection, under a ke
   assert.deepEqual(box.open(sealed, 'conn-1'), { token: 'very-secret-token' });
   assert.throws(() => box.open(sealed, 'conn-2'), /integrity/);
   assert.throws(() => new SecretBox('x'.repeat(40)).open(sealed, 'conn-1'), /another secret key/);
+  // Opened again from memory: still a copy of its own, and still bound to its connection.
+  const opened = box.open<{ token: string }>(sealed, 'conn-1');
+  opened.token = 'changed by a caller';
+  assert.deepEqual(box.open(sealed, 'conn-1'), { token: 'very-secret-token' });
+  assert.throws(() => box.open(sealed, 'conn-2'), /integrity/);
+  const tampered = sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BB' : 'AA');
+  assert.throws(() => box.open(tampered, 'conn-1'), /integrity/);
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'keel-key-'));
   const [a, b] = await Promise.all([resolveSecretBox(undefined, dir), resolveSecretBox(undefined, dir)]);
