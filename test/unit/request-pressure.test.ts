@@ -1,6 +1,6 @@
 /**
- * Background work yields to requests: while requests saturate the event loop, a worker loop
- * keeps only its first slot; otherwise all of them run.
+ * CPU-heavy background work yields to requests: while requests saturate the event loop, a
+ * worker loop given the pressure keeps only its first slot; otherwise all of them run.
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -76,7 +76,7 @@ test("the default measure is the event loop's own utilization", async () => {
   assert.equal(pressure.saturated, false);
 });
 
-test('a worker loop keeps one slot while requests saturate the process, all of them otherwise', async () => {
+test('a worker loop given the pressure keeps one slot while requests saturate the process, all of them otherwise', async () => {
   const pressure = { saturated: true };
   let running = 0;
   let most = 0;
@@ -93,6 +93,24 @@ test('a worker loop keeps one slot while requests saturate the process, all of t
     pressure.saturated = false;
     await sleep(150);
     assert.equal(most, 4, 'every slot once the pressure is gone');
+  } finally {
+    await loop.stop();
+  }
+});
+
+test('a worker loop without the pressure runs every slot whatever the requests do', async () => {
+  let running = 0;
+  let most = 0;
+  const loop = new WorkerLoop('network-bound', 4, 10, async () => {
+    most = Math.max(most, ++running);
+    await sleep(5);
+    running--;
+    return true;
+  }, pino({ level: 'silent' }));
+  loop.start();
+  try {
+    await sleep(100);
+    assert.equal(most, 4);
   } finally {
     await loop.stop();
   }

@@ -16,13 +16,13 @@ export const RELIEVED_UTILIZATION = 0.5;
 
 const yieldingWindows = new Counter({
   name: 'keel_background_yielding_windows_total',
-  help: `${PRESSURE_WINDOW_MS} ms windows in which requests saturated the event loop and background workers kept one slot each`,
+  help: `${PRESSURE_WINDOW_MS} ms windows in which requests saturated the event loop and inbound processing kept one slot`,
   registers: [metricsRegistry],
 });
 
 /**
- * Whether requests are saturating this process's event loop. Background workers (inbound
- * processing, deliveries, syncs) then keep one slot each and leave the rest of the loop to
+ * Whether requests are saturating this process's event loop. CPU-heavy background work
+ * (inbound processing, see WorkerLoop) then keeps one slot and leaves most of the loop to
  * requests: a burst of webhooks is acknowledged at once and processed a little later, instead
  * of every acknowledgement queuing behind the processing of earlier ones (Shopify counts a
  * slow answer as a failed delivery). Both conditions matter: background work alone may

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { KEEL_CONFIG, type KeelConfig } from '../../config/config.js';
+import { requestPressure } from '../../infrastructure/http/request-pressure.js';
 import { pgErrorCode } from '../../infrastructure/database/database.js';
 import { LOGGER } from '../../infrastructure/observability/logger.tokens.js';
 import { logContext, maskSecrets } from '../../infrastructure/observability/logger.js';
@@ -82,7 +83,8 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(KEEL_CONFIG) private readonly config: KeelConfig,
     @Inject(LOGGER) private readonly log: Logger,
   ) {
-    this.loop = new WorkerLoop('inbound', CONCURRENCY, config.workerPollMs, () => this.processNext(), log);
+    // Mapping and applying a message is CPU work: under request pressure it waits its turn.
+    this.loop = new WorkerLoop('inbound', CONCURRENCY, config.workerPollMs, () => this.processNext(), log, requestPressure);
   }
 
   onApplicationBootstrap(): void {

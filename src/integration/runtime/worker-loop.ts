@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { requestPressure } from '../../infrastructure/http/request-pressure.js';
 
 /** How long a slot beyond the first waits before it looks again whether requests still saturate the process. */
 const YIELD_MS = 50;
@@ -18,9 +17,11 @@ const REST_FACTOR = 3;
  * second copy of that state to keep consistent. This class only schedules: all the
  * exclusivity comes from the row locks.
  *
- * While requests saturate the process's event loop (see RequestPressure), only the first
- * slot takes new jobs, and it rests between them: the backlog still drains, at a pace that
- * leaves requests most of the loop.
+ * A loop given a `pressure` (CPU-heavy work: inbound processing) yields to requests: while
+ * they saturate the process's event loop (see RequestPressure), only its first slot takes
+ * new jobs, and it rests between them. The backlog still drains, at a pace that leaves
+ * requests most of the loop. Loops that mostly wait on the network (deliveries, sync pages)
+ * take none: resting would cut their throughput and give requests little back.
  */
 export class WorkerLoop {
   private stopped = true;
@@ -34,7 +35,7 @@ export class WorkerLoop {
     /** Claims and runs one job; resolves true when it found one (so the slot looks again at once). */
     private readonly tick: () => Promise<boolean>,
     private readonly log: Logger,
-    private readonly pressure: { readonly saturated: boolean } = requestPressure,
+    private readonly pressure?: { readonly saturated: boolean },
   ) {}
 
   start(): void {
@@ -57,7 +58,7 @@ export class WorkerLoop {
 
   private async run(slot: number): Promise<void> {
     while (!this.stopped) {
-      if (slot > 0 && this.pressure.saturated) {
+      if (slot > 0 && this.pressure?.saturated) {
         await this.sleep(YIELD_MS, false);
         continue;
       }
@@ -72,7 +73,7 @@ export class WorkerLoop {
       }
       if (!found) await this.sleep(this.pollMs);
       // New work staged meanwhile does not cut the rest short.
-      else if (this.pressure.saturated) await this.sleep(REST_FACTOR * (performance.now() - started), false);
+      else if (this.pressure?.saturated) await this.sleep(REST_FACTOR * (performance.now() - started), false);
     }
   }
 
