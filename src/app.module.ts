@@ -35,6 +35,7 @@ import { DATA_SOURCE, Database } from './infrastructure/database/database.js';
 import { DATABASE_URL, OutboxFollower } from './infrastructure/events/outbox-follower.js';
 import { ObservabilityController } from './infrastructure/observability/http.controller.js';
 import { LOGGER } from './infrastructure/observability/logger.tokens.js';
+import { ConnectionChanges } from './integration/connection/connection-changes.js';
 import type { AdapterDefinition } from './integration/contract/index.js';
 import { INTEGRATION_RESOLVERS, IntegrationModule } from './integration/integration.module.js';
 import { PRODUCTION_ADAPTERS } from './integration/registry/adapters.js';
@@ -130,7 +131,7 @@ export class AppModule {
           : []),
       ],
       controllers: [ObservabilityController],
-      providers: serveApi ? [{ provide: APP_GUARD, useClass: ScopesGuard }, OutboxFollower, ApiKeyRevocations, ...RESOLVERS] : [],
+      providers: serveApi ? [{ provide: APP_GUARD, useClass: ScopesGuard }, OutboxFollower, ApiKeyRevocations, ConnectionChanges, ...RESOLVERS] : [],
     };
   }
 }

@@ -20,6 +20,11 @@ export const ROTATION_GRACE_MS = 60 * 60 * 1000;
 
 const DEFAULT_HTTP_TIMEOUT_MS = 15_000;
 
+/** The outbox event a change of a connection's row emits, so every API instance drops its cached copy (see `forIngress`). */
+export const CONNECTION_CHANGED = 'connection.changed';
+/** How long webhook ingress reuses a connection's row at most; a change drops it sooner (CONNECTION_CHANGED). */
+export const INGRESS_CACHE_MS = 5_000;
+
 /** A connection row as the framework uses it; `secretsSealed` never leaves this service. */
 export interface ConnectionRecord {
   id: string;
@@ -43,6 +48,9 @@ const COLUMNS = `c.id, c.adapter, c.name, c.status, c.status_reason AS "statusRe
 
 @Injectable()
 export class ConnectionService {
+  /** Rows webhook ingress read lately (see `forIngress`), as the reads themselves so concurrent webhooks share one. */
+  private readonly ingress = new Map<string, { record: Promise<ConnectionRecord | undefined>; until: number }>();
+
   constructor(
     private readonly db: AmbientDatabase,
     private readonly registry: AdapterRegistry,
@@ -62,6 +70,29 @@ export class ConnectionService {
   async find(id: string): Promise<ConnectionRecord | undefined> {
     if (!isUuid(id)) return undefined;
     return (await this.records([id]))[0];
+  }
+
+  /**
+   * The connection's row for webhook ingress, read at most INGRESS_CACHE_MS ago, so that an
+   * acknowledgement costs one round trip (its staging INSERT) instead of two. A change
+   * through this instance drops it at once, through another as soon as that change's
+   * outbox event arrives (ConnectionChanges); the expiry covers a follower that lags.
+   */
+  forIngress(id: string): Promise<ConnectionRecord | undefined> {
+    const now = Date.now();
+    const kept = this.ingress.get(id);
+    if (kept && kept.until > now) return kept.record;
+    const record = this.find(id);
+    this.ingress.set(id, { record, until: now + INGRESS_CACHE_MS });
+    // Unknown ids are not kept: anyone can post to any URL.
+    const unknown = () => this.ingress.get(id)?.record === record && this.ingress.delete(id);
+    record.then((r) => r ?? unknown(), unknown);
+    return record;
+  }
+
+  /** Drops the row webhook ingress keeps for this connection (see `forIngress`). */
+  forget(id: string): void {
+    this.ingress.delete(id);
   }
 
   async record(id: string, field = 'id'): Promise<ConnectionRecord> {
@@ -155,8 +186,10 @@ export class ConnectionService {
           [id, cmd.name ?? null, config ? JSON.stringify(config) : null],
         ))!;
         uow.audit({ action: 'connection.updated', entityType: 'Connection', entityId: id, changes: diff({ name: before.name, config: before.config }, { name: after.name, config: after.config }) });
+        emitChanged(uow, after.id, after.version);
         return after;
       });
+      this.forget(id);
       return this.toModel(row);
     } catch (err) {
       throw this.uniqueName(err);
@@ -183,8 +216,10 @@ export class ConnectionService {
         [id, this.box.seal(merged, id), before.secretsSealed, String(ROTATION_GRACE_MS)],
       ))!;
       uow.audit({ action: 'connection.secrets_rotated', entityType: 'Connection', entityId: id, changes: { secrets: { before: null, after: Object.keys(secretsInput as object).sort() } } });
+      emitChanged(uow, after.id, after.version);
       return after;
     });
+    this.forget(id);
     this.log.info({ connectionId: id }, 'connection secrets rotated');
     return this.toModel(row);
   }
@@ -199,11 +234,12 @@ export class ConnectionService {
 
   /** Pauses a connection whose credentials the vendor refused, inside a worker's transaction. */
   async pauseIn(uow: UnitOfWork, id: string, reason: string): Promise<void> {
-    const before = await uow.one<{ status: string }>(
+    const before = await uow.one<{ status: string; version: number }>(
       `UPDATE connections c SET status = 'PAUSED', status_reason = $2, version = version + 1, updated_at = now()
-        FROM (SELECT status FROM connections WHERE id = $1 FOR NO KEY UPDATE) old WHERE c.id = $1 RETURNING old.status`,
+        FROM (SELECT status FROM connections WHERE id = $1 FOR NO KEY UPDATE) old WHERE c.id = $1 RETURNING old.status, c.version`,
       [id, reason.slice(0, 500)],
     );
+    if (before) emitChanged(uow, id, before.version);
     if (before?.status === 'ACTIVE') {
       uow.audit({ action: 'connection.paused', entityType: 'Connection', entityId: id, changes: { status: { before: 'ACTIVE', after: 'PAUSED' }, statusReason: { before: null, after: reason } } });
       this.log.warn({ connectionId: id, reason }, 'connection paused');
@@ -226,8 +262,10 @@ export class ConnectionService {
           changes: diff({ status: before.status, statusReason: before.statusReason }, { status: after.status, statusReason: after.statusReason }),
         });
       }
+      emitChanged(uow, after.id, after.version);
       return after;
     });
+    this.forget(id);
     return this.toModel(row);
   }
 
@@ -309,4 +347,9 @@ export class ConnectionService {
   assertActive(r: ConnectionRecord): void {
     if (r.status !== ConnectionStatus.ACTIVE) throw new InvalidStateError(`Connection ${r.name} is ${r.status}${r.statusReason ? `: ${r.statusReason}` : ''}`);
   }
+}
+
+/** Tells every instance, through the outbox, that a connection's row changed (see ConnectionService.forIngress). */
+function emitChanged(uow: UnitOfWork, id: string, version: number): void {
+  uow.emit({ type: CONNECTION_CHANGED, aggregateType: 'Connection', aggregateId: id, aggregateSequence: version, payload: { version } });
 }

@@ -32,7 +32,7 @@ export class WebhookController {
   @Post(':connectionId')
   @HttpCode(200)
   async receive(@Param('connectionId') connectionId: string, @Req() req: Request & { rawBody?: Buffer }, @Res() res: Response): Promise<void> {
-    const connection = await this.connections.find(connectionId);
+    const connection = await this.connections.forIngress(connectionId);
     const adapter = connection && this.registry.find(connection.adapter);
     if (!connection || !adapter?.webhook || connection.status !== ConnectionStatus.ACTIVE) {
       res.status(404).json({ error: 'no active connection takes webhooks here' });
