@@ -33,10 +33,13 @@ export interface RunOptions {
 }
 
 /**
- * CHECKPOINT (so no run pays for the previous one's dirty pages), warm up, then read CPU,
- * statement counters and peak RSS around the measured run.
+ * VACUUM (ANALYZE) and CHECKPOINT, so no run pays for the vacuum of the previous runs' rows
+ * (autovacuum wakes once a minute and then took 2-5 s of Postgres CPU here, landing in
+ * whichever run was going) or for their dirty pages; warm up, then read CPU, statement
+ * counters and peak RSS around the measured run.
  */
 export async function measureRun(o: RunOptions): Promise<CellRun> {
+  await o.db.admin.query('VACUUM (ANALYZE)');
   await o.db.admin.query('CHECKPOINT');
   if (o.serverPid) resetPeakRss(o.serverPid);
   await o.warmup?.();
