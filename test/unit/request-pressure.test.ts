@@ -76,42 +76,40 @@ test("the default measure is the event loop's own utilization", async () => {
   assert.equal(pressure.saturated, false);
 });
 
-test('a worker loop given the pressure keeps one slot while requests saturate the process, all of them otherwise', async () => {
-  const pressure = { saturated: true };
+/** A 4-slot loop whose jobs take 5 ms, started; `most` is the most jobs it has run at once. */
+function busyLoop(pressure?: { saturated: boolean }) {
   let running = 0;
-  let most = 0;
+  const stats = { most: 0 };
   const loop = new WorkerLoop('test', 4, 10, async () => {
-    most = Math.max(most, ++running);
+    stats.most = Math.max(stats.most, ++running);
     await sleep(5);
     running--;
     return true;
   }, pino({ level: 'silent' }), pressure);
   loop.start();
+  return { stats, stop: () => loop.stop() };
+}
+
+test('a worker loop given the pressure keeps one slot while requests saturate the process, all of them otherwise', async () => {
+  const pressure = { saturated: true };
+  const { stats, stop } = busyLoop(pressure);
   try {
     await sleep(150);
-    assert.equal(most, 1, 'one slot under pressure');
+    assert.equal(stats.most, 1, 'one slot under pressure');
     pressure.saturated = false;
     await sleep(150);
-    assert.equal(most, 4, 'every slot once the pressure is gone');
+    assert.equal(stats.most, 4, 'every slot once the pressure is gone');
   } finally {
-    await loop.stop();
+    await stop();
   }
 });
 
 test('a worker loop without the pressure runs every slot whatever the requests do', async () => {
-  let running = 0;
-  let most = 0;
-  const loop = new WorkerLoop('network-bound', 4, 10, async () => {
-    most = Math.max(most, ++running);
-    await sleep(5);
-    running--;
-    return true;
-  }, pino({ level: 'silent' }));
-  loop.start();
+  const { stats, stop } = busyLoop();
   try {
     await sleep(100);
-    assert.equal(most, 4);
+    assert.equal(stats.most, 4);
   } finally {
-    await loop.stop();
+    await stop();
   }
 });
