@@ -8,6 +8,7 @@ import { AuthService } from '../auth/auth.service.js';
 import { bearerToken, type Principal } from '../auth/principal.js';
 import { correlationIdFrom, type GqlContext } from '../auth/request-context.js';
 import { formatGraphQLError } from '../errors/format-error.js';
+import { compiledExecutionPlugin } from './compiled-execution.js';
 import { costLimitPlugin, depthLimitRule, wsLimits } from './complexity.js';
 import type { LoaderFactory } from './loaders.js';
 
@@ -29,7 +30,7 @@ export function graphqlOptions(config: KeelConfig, auth: AuthService, loaders: L
     includeStacktraceInErrorResponses: false,
     validationRules: [depthLimitRule(config.maxQueryDepth)],
     // Keel sets no cache hints; Apollo's default cache-control plugin would still wrap every field (a quarter of a list page's CPU).
-    plugins: [ApolloServerPluginCacheControlDisabled(), costLimitPlugin(config.maxQueryCost)],
+    plugins: [ApolloServerPluginCacheControlDisabled(), costLimitPlugin(config.maxQueryCost), compiledExecutionPlugin(log)],
     formatError: (formatted, error) => formatGraphQLError((error as GraphQLError) ?? formatted, log),
     context: async (arg: { req?: Request } | WsContext): Promise<GqlContext> => {
       if ('req' in arg && arg.req) {

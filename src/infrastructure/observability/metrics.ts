@@ -19,6 +19,13 @@ export const graphqlOperations = new Counter({
   registers: [metricsRegistry],
 });
 
+export const graphqlExecutions = new Counter({
+  name: 'keel_graphql_executions_total',
+  help: 'GraphQL queries and mutations executed, by executor: compiled (graphql-jit) or graphql-js (documents it does not compile, refused variables)',
+  labelNames: ['executor'],
+  registers: [metricsRegistry],
+});
+
 export const graphqlErrors = new Counter({
   name: 'keel_graphql_errors_total',
   help: 'GraphQL errors by extensions.code',
