@@ -6,11 +6,12 @@ import { median, round, spread } from './stats.js';
 
 /**
  * How long a freshly started server (or one the scenario has not exercised yet) is loaded once
- * before its first measured run: V8 spends a server's first seconds compiling its hot paths
- * (Keel's first placeOrder run cost 40% more CPU per order than its second), longer than a
- * run's own warm-up covers.
+ * before its first measured run: V8 spends a server's first seconds compiling its hot paths,
+ * longer than a run's own warm-up covers. After 5 s, Keel's first placeOrder run still cost
+ * 25-40% more CPU per order than its second, in every run of the fifth round; after 15 s,
+ * the same as its second.
  */
-export const FIRST_WARMUP_MS = 5_000;
+export const FIRST_WARMUP_MS = 15_000;
 
 /** One measured run of one system in one cell, with its cost per operation. */
 export interface CellRun extends LoadResult {
