@@ -21,7 +21,7 @@ export const graphqlOperations = new Counter({
 
 export const graphqlExecutions = new Counter({
   name: 'keel_graphql_executions_total',
-  help: 'GraphQL queries and mutations executed, by executor: compiled (graphql-jit) or graphql-js (documents it does not compile, refused variables)',
+  help: 'GraphQL queries and mutations executed, by executor: compiled (graphql-jit) or graphql-js (the first run of a document, documents not compiled, refused variables)',
   labelNames: ['executor'],
   registers: [metricsRegistry],
 });
