@@ -114,19 +114,35 @@ test('a page of products with their stock levels is batched', async () => {
   assert.ok(six <= 4, `took ${six} statements`);
 });
 
-test('a page loaded in one statement answers exactly as one order at a time, every field, through fragments and edges', async () => {
+test('one order with its customer, lines and products is one statement', async () => {
+  const id = (await keel.ok(`query { orders(first: 1) { nodes { id } } }`)).orders.nodes[0].id;
+  const statements = await statementsFor(`query ($id: ID!) { order(id: $id) { number customer { name } lines { sku product { name sku } } } }`, { id }, (data) => {
+    assert.ok(data.order.customer.name);
+    assert.equal(data.order.lines.length, 3);
+    for (const line of data.order.lines) assert.equal(line.product.sku, line.sku);
+  });
+  assert.equal(statements, 1);
+});
+
+test('a page and order(id), each one statement, answer exactly as the loaders do, every field, through fragments and edges', async () => {
   // Every column of every nested record, so that decimals, timestamps, JSON addresses and
-  // computed columns are proven to come through the page's tuples unchanged.
+  // computed columns are proven to come through the tuples unchanged.
   const fields = `id number status currency subtotal discountTotal shippingTotal taxTotal total placedAt source version updatedAt
     customer { id code name email phone currency status billingAddress { line1 city country } creditLimit balance paymentTermsDays version createdAt updatedAt }
     location { id code name isDefault }
     lines { id lineNo sku quantity unitPrice discount taxRate taxAmount lineTotal quantityReserved quantityFulfilled quantityInvoiced quantityBackordered
       product { id sku name description unitPrice currency taxRate active version createdAt updatedAt available } }`;
-  const page = await keel.ok(`query { orders(first: 20) { edges { node { ...O } } } } fragment O on Order { ${fields} }`);
-  const ids = (await keel.ok(`query { orders(first: 20) { nodes { id } } }`)).orders.nodes.map((o: { id: string }) => o.id);
-  for (const [i, id] of ids.entries()) {
-    const single = (await keel.ok(`query ($id: ID!) { order(id: $id) { ${fields} } }`, { id })).order;
-    assert.deepEqual(page.orders.edges[i].node, single);
+  const page = await keel.ok(`query { orders(first: 50) { edges { node { ...O } } } } fragment O on Order { ${fields} }`);
+  const listed = new Map(page.orders.edges.map((e: { node: { id: string } }) => [e.node.id, e.node]));
+  // The reference: orders reached through their invoices, loaded by id through the DataLoaders and field resolvers.
+  const references = (await keel.ok(`query { invoices(first: 50) { nodes { order { ...O } } } } fragment O on Order { ${fields} }`)).invoices.nodes.map(
+    (invoice: { order: { id: string } }) => invoice.order,
+  );
+  assert.ok(references.length >= 10, `${references.length} invoiced orders`);
+  for (const reference of references) {
+    assert.deepEqual(listed.get(reference.id), reference);
+    const single = (await keel.ok(`query ($id: ID!) { order(id: $id) { ${fields} } }`, { id: reference.id })).order;
+    assert.deepEqual(single, reference);
   }
 });
 

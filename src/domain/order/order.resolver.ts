@@ -4,7 +4,7 @@ import type { GqlContext } from '../../api/auth/request-context.js';
 import { assertScope, Ctx, RequireScope } from '../../api/auth/scopes.guard.js';
 import { hasScope } from '../../api/auth/scopes.js';
 import { Connection, PageArgsInput } from '../../api/graphql/connection.js';
-import { childrenOf, selectedOnNodes } from '../../api/graphql/look-ahead.js';
+import { childrenOf, selectedOnNodes, selectedPaths } from '../../api/graphql/look-ahead.js';
 import type { RequestContext } from '../../shared/context.js';
 import { Customer } from '../customer/customer.model.js';
 import { Invoice } from '../invoice/invoice.model.js';
@@ -23,8 +23,8 @@ export class OrderResolver {
 
   @Query(() => Order)
   @RequireScope('orders:read')
-  order(@Args('id', { type: () => ID }) id: string, @Context() gql: GqlContext): Promise<Order> {
-    return gql.loaders.order.required(id);
+  order(@Args('id', { type: () => ID }) id: string, @Context() gql: GqlContext, @Info() info: GraphQLResolveInfo): Promise<Order> {
+    return this.service.get(id, orderPageShape(gql, selectedPaths(info)));
   }
 
   @Query(() => OrderConnection, { description: 'Newest first.' })
@@ -102,7 +102,7 @@ export class OrderLineResolver {
 }
 
 /**
- * What a page must load, from the fields selected on its orders. Customers are loaded only
+ * What a page (or one order) must load, from the fields selected on its orders. Customers are loaded only
  * for a token that may read them; the field resolver still refuses the others.
  */
 function orderPageShape(gql: GqlContext, selected: Set<string>): OrderPageShape {

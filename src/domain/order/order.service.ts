@@ -137,6 +137,15 @@ export class OrderService {
     return this.db.query<OrderLine>(`SELECT ${ORDER_LINE_COLUMNS} FROM order_lines l WHERE l.order_id = ANY($1::uuid[]) ORDER BY l.order_id, l.line_no`, [ids]);
   }
 
+  /** One order with what `shape` asks for, in one statement, as a page loads its orders. */
+  async get(id: string, shape: OrderPageShape): Promise<Order> {
+    if (!isUuid(id)) throw ValidationError.of('id', 'must be a UUID');
+    const { columns, fromRow } = orderPage(shape);
+    const row = await this.db.one<Record<string, unknown>>(`SELECT ${columns} FROM orders o WHERE o.id = $1`, [id]);
+    if (!row) throw new NotFoundError('Order', id);
+    return fromRow(row);
+  }
+
   /**
    * A page of orders, newest first, in one statement with the nested records and the fields
    * `shape` (what the client selected) asks for, which costs a fraction of loading rows and
