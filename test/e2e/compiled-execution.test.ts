@@ -114,3 +114,17 @@ test('errors of a compiled execution are those graphql-js gives: codes, paths an
   assert.equal(refused.data, null);
   assert.deepEqual(refusedCompiled, refused);
 });
+
+test('aliases, fragments, and @include/@skip on variables answer the same compiled, whatever the variables', async () => {
+  const query = `query ($withLines: Boolean!, $first: Int) {
+    recent: orders(first: $first) { nodes { ...Numbered lines @include(if: $withLines) { sku } customer @skip(if: $withLines) { id } } }
+  } fragment Numbered on Order { id number }`;
+  const [first, second] = await twice(query, { withLines: true, first: 3 });
+  assert.deepEqual(second, first);
+  const [order] = first.data.recent.nodes;
+  assert.deepEqual(Object.keys(order), ['id', 'number', 'lines']);
+
+  let other: GqlResult = {};
+  assert.deepEqual(await counted(async () => (other = await keel.gql(query, { withLines: false, first: 3 }))), COMPILED);
+  assert.deepEqual(Object.keys(other.data.recent.nodes[0]), ['id', 'number', 'customer']);
+});
