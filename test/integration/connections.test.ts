@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { connectionFromTuple, CONNECTION_TUPLE, ConnectionService } from '../../src/integration/connection/connection.service.js';
 import { sql } from '../helpers/database.js';
 import { API_TOKEN, CONNECTION_FIELDS, createTestConnection, WEBHOOK_SECRET, toolAndKeel } from '../fakes/harness.js';
 
@@ -66,6 +67,17 @@ test('a connection is created, listed, updated, paused and resumed; secrets are 
   const [audit] = await sql(env.keel.databaseUrl, `SELECT actor, changes FROM audit_log WHERE entity_type = 'Connection' AND action = 'connection.created' AND entity_id = $1`, [conn.id]);
   assert.equal(audit.actor, 'admin');
   assert.deepEqual(audit.changes.secrets, { before: null, after: ['apiToken', 'webhookSecret'] });
+});
+
+test("a connection's row read as a tuple (as the inbound worker claims it) is the row read on its own", async () => {
+  const conn = await createTestConnection(env.keel, env.fake.url, { name: 'shop-tuple' });
+  // Every kind of column set: a rotation (previous secrets, their expiry, the rotation time) and a status reason.
+  await env.keel.ok(`mutation($id: ID!) { rotateConnectionSecrets(id: $id, secrets: { webhookSecret: "whsec_rotated_tuple_0123456789" }) { id } }`, { id: conn.id });
+  await env.keel.ok(`mutation($id: ID!) { pauseConnection(id: $id) { id } }`, { id: conn.id });
+  const [{ connection }] = await sql<{ connection: unknown[] }>(env.keel.databaseUrl, `SELECT ${CONNECTION_TUPLE} AS connection FROM connections c WHERE c.id = $1`, [conn.id]);
+  const record = (await env.keel.keel.app.get(ConnectionService).find(conn.id))!;
+  assert.ok(record.previousSecretsUntil instanceof Date && record.secretsRotatedAt instanceof Date && record.statusReason);
+  assert.deepEqual(connectionFromTuple(connection), record);
 });
 
 test('connections need the integrations:admin scope', async () => {

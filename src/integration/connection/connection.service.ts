@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { diff } from '../../audit/audit-entry.js';
 import { KEEL_CONFIG, type KeelConfig } from '../../config/config.js';
+import { ColumnSet, timestamp, tuple } from '../../infrastructure/database/columns.js';
 import { PgError, pgConstraint, pgErrorCode, type UnitOfWork } from '../../infrastructure/database/database.js';
 import { LOGGER } from '../../infrastructure/observability/logger.tokens.js';
 import type { RequestContext } from '../../shared/context.js';
@@ -42,9 +43,22 @@ export interface ConnectionRecord {
   updatedAt: Date;
 }
 
-const COLUMNS = `c.id, c.adapter, c.name, c.status, c.status_reason AS "statusReason", c.config, c.secrets_sealed AS "secretsSealed",
-  c.previous_secrets_sealed AS "previousSecretsSealed", c.previous_secrets_until AS "previousSecretsUntil",
-  c.secrets_rotated_at AS "secretsRotatedAt", c.version, c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
+const CONNECTION = new ColumnSet('c', {
+  id: 'id', adapter: 'adapter', name: 'name', status: 'status', statusReason: 'status_reason', config: 'config',
+  secretsSealed: 'secrets_sealed', previousSecretsSealed: 'previous_secrets_sealed', previousSecretsUntil: timestamp('previous_secrets_until'),
+  secretsRotatedAt: timestamp('secrets_rotated_at'), version: 'version', createdAt: timestamp('created_at'), updatedAt: timestamp('updated_at'),
+});
+const COLUMNS = CONNECTION.select;
+
+/**
+ * A connection's row as one tuple, for a statement that joins `connections c` and needs the
+ * row without a round trip of its own; `connectionFromTuple` reads it back.
+ */
+export const CONNECTION_TUPLE = tuple(CONNECTION.values(CONNECTION.fields));
+
+export function connectionFromTuple(values: readonly unknown[]): ConnectionRecord {
+  return CONNECTION.fromTuple<ConnectionRecord>(CONNECTION.fields, values);
+}
 
 @Injectable()
 export class ConnectionService {

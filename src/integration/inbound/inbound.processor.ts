@@ -9,7 +9,7 @@ import { integrationInbound } from '../../infrastructure/observability/metrics.j
 import { systemContext } from '../../shared/context.js';
 import { ErrorCode, KeelError, ValidationError, type FieldError } from '../../shared/errors.js';
 import { contentHash, isIntegrationError, type CanonicalCommand, type InboundRecord, type Json } from '../contract/index.js';
-import { ConnectionService, type ConnectionRecord } from '../connection/connection.service.js';
+import { ConnectionService, connectionFromTuple, CONNECTION_TUPLE, type ConnectionRecord } from '../connection/connection.service.js';
 import { LinkService } from '../links/link.service.js';
 import { AdapterRegistry } from '../registry/registry.js';
 import { AmbientDatabase, type AmbientTransaction } from '../runtime/ambient-database.js';
@@ -100,18 +100,19 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
   /** Claims and processes one due message; false when there is none. */
   async processNext(): Promise<boolean> {
     return this.db.ambient(systemContext('inbound-worker'), async (tx) => {
-      const message = await tx.uow.one<ClaimedMessage>(
+      // The connection's row comes with the message: no round trip of its own.
+      const message = await tx.uow.one<ClaimedMessage & { connection: unknown[] }>(
         `SELECT m.id, m.connection_id AS "connectionId", m.topic, m.entity_type AS "entityType", m.external_id AS "externalId",
                 m.external_updated_at AS "externalUpdatedAt", m.external_version AS "externalVersion", m.content_hash AS "contentHash",
                 m.payload, m.corrected_payload AS "correctedPayload", m.attempts,
-                COALESCE(m.correlation_id, 'inbound-message:' || m.id) AS "correlationId"
+                COALESCE(m.correlation_id, 'inbound-message:' || m.id) AS "correlationId", ${CONNECTION_TUPLE} AS connection
            FROM inbound_messages m JOIN connections c ON c.id = m.connection_id
           WHERE m.status = 'RECEIVED' AND m.next_attempt_at <= now() AND c.status = 'ACTIVE'
           ORDER BY m.next_attempt_at, m.received_at, m.id
           LIMIT 1 FOR UPDATE OF m SKIP LOCKED`,
       );
       if (!message) return false;
-      const connection = (await this.connections.find(message.connectionId))!;
+      const connection = connectionFromTuple(message.connection);
       await logContext.run({ correlationId: message.correlationId, actor: `connection:${connection.name}` }, () => this.process(tx, connection, message));
       return true;
     });
