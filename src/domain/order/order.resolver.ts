@@ -102,8 +102,8 @@ export class OrderLineResolver {
 }
 
 /**
- * What a page (or one order) must load, from the fields selected on its orders. Customers are loaded only
- * for a token that may read them; the field resolver still refuses the others.
+ * What a page (or one order) must load, from the fields selected on its orders. Customers
+ * are loaded only for a token that may read them; the field resolver still refuses the others.
  */
 function orderPageShape(gql: GqlContext, selected: Set<string>): OrderPageShape {
   const mayReadCustomers = gql.principal != null && hasScope(gql.principal.scopes, 'customers:read');
