@@ -69,7 +69,7 @@ test('a connection is created, listed, updated, paused and resumed; secrets are 
   assert.deepEqual(audit.changes.secrets, { before: null, after: ['apiToken', 'webhookSecret'] });
 });
 
-test("a connection's row read as a tuple (as the inbound worker claims it) is the row read on its own", async () => {
+test("a connection's row read as a tuple (as the workers claim it) is the row read on its own", async () => {
   const conn = await createTestConnection(env.keel, env.fake.url, { name: 'shop-tuple' });
   // Every kind of column set: a rotation (previous secrets, their expiry, the rotation time) and a status reason.
   await env.keel.ok(`mutation($id: ID!) { rotateConnectionSecrets(id: $id, secrets: { webhookSecret: "whsec_rotated_tuple_0123456789" }) { id } }`, { id: conn.id });

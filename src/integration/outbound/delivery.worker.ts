@@ -6,7 +6,7 @@ import { logContext, maskSecrets } from '../../infrastructure/observability/logg
 import { integrationOutbound } from '../../infrastructure/observability/metrics.js';
 import { systemContext } from '../../shared/context.js';
 import { contentHash, IntegrationError, isIntegrationError, type AdapterDefinition, type EntityType, type PushReceipt } from '../contract/index.js';
-import { ConnectionService, type ConnectionRecord } from '../connection/connection.service.js';
+import { ConnectionService, connectionFromTuple, CONNECTION_TUPLE, type ConnectionRecord } from '../connection/connection.service.js';
 import { LinkService } from '../links/link.service.js';
 import { AdapterRegistry } from '../registry/registry.js';
 import { AmbientDatabase, type AmbientTransaction } from '../runtime/ambient-database.js';
@@ -86,9 +86,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async deliverNext(): Promise<boolean> {
     const saturated = this.saturatedConnections();
     return this.db.ambient(systemContext('delivery-worker'), async (tx) => {
-      const delivery = await tx.uow.one<ClaimedDelivery>(
+      // The connection's row comes with the delivery: no round trip of its own.
+      const delivery = await tx.uow.one<ClaimedDelivery & { connection: unknown[] }>(
         `SELECT d.id, d.connection_id AS "connectionId", d.event_type AS "eventType", d.entity_type AS "entityType", d.entity_id AS "entityId", d.attempts,
-                COALESCE(d.correlation_id, 'delivery:' || d.id) AS "correlationId"
+                COALESCE(d.correlation_id, 'delivery:' || d.id) AS "correlationId", ${CONNECTION_TUPLE} AS connection
            FROM deliveries d JOIN connections c ON c.id = d.connection_id
           WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND c.status = 'ACTIVE'
             AND d.connection_id <> ALL($1::uuid[])
@@ -100,7 +101,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
         [saturated],
       );
       if (!delivery) return false;
-      const connection = (await this.connections.find(delivery.connectionId))!;
+      const connection = connectionFromTuple(delivery.connection);
       const release = await this.take(connection);
       try {
         await logContext.run({ correlationId: delivery.correlationId, actor: `connection:${connection.name}` }, () => this.deliver(tx, connection, delivery));

@@ -5,7 +5,7 @@ import { LOGGER } from '../../infrastructure/observability/logger.tokens.js';
 import { logContext, maskSecrets } from '../../infrastructure/observability/logger.js';
 import { systemContext } from '../../shared/context.js';
 import { IntegrationError, isIntegrationError, RESOURCES, type Json, type PullPage, type Resource } from '../contract/index.js';
-import { ConnectionService, type ConnectionRecord } from '../connection/connection.service.js';
+import { ConnectionService, connectionFromTuple, CONNECTION_TUPLE, type ConnectionRecord } from '../connection/connection.service.js';
 import { EnvelopeError, InboundService } from '../inbound/inbound.service.js';
 import { AdapterRegistry } from '../registry/registry.js';
 import { AmbientDatabase } from '../runtime/ambient-database.js';
@@ -57,14 +57,16 @@ export class SyncWorker implements OnApplicationBootstrap, OnModuleDestroy {
   async nextPage(): Promise<boolean> {
     let staged = false;
     const found = await this.db.ambient(systemContext('sync-worker'), async (tx) => {
-      const run = await tx.uow.one<ClaimedRun>(
-        `SELECT r.id, r.connection_id AS "connectionId", r.resource, r.checkpoint, r.page_size AS "pageSize", r.attempts, r.full_run AS "fullRun"
+      // The connection's row comes with the run: no round trip of its own.
+      const run = await tx.uow.one<ClaimedRun & { connection: unknown[] }>(
+        `SELECT r.id, r.connection_id AS "connectionId", r.resource, r.checkpoint, r.page_size AS "pageSize", r.attempts, r.full_run AS "fullRun",
+                ${CONNECTION_TUPLE} AS connection
            FROM sync_runs r JOIN connections c ON c.id = r.connection_id
           WHERE r.status = 'RUNNING' AND r.next_attempt_at <= now() AND c.status = 'ACTIVE'
           ORDER BY r.next_attempt_at, r.started_at LIMIT 1 FOR UPDATE OF r SKIP LOCKED`,
       );
       if (!run) return false;
-      const connection = (await this.connections.find(run.connectionId))!;
+      const connection = connectionFromTuple(run.connection);
       const adapter = this.registry.get(connection.adapter);
       await logContext.run({ correlationId: `sync-run:${run.id}`, actor: `connection:${connection.name}` }, async () => {
         let page: PullPage;
