@@ -40,13 +40,21 @@ test('GET /health answers 200 with the database status', async () => {
 });
 
 test('GET /metrics serves Prometheus text with Keel metrics', async () => {
+  // Twice: the second run is compiled; both are counted.
   await keel.gql(`{ locations { id } }`);
+  await keel.gql(`{ locations { id } }`);
+  await keel.gql(`query ($id: ID!) { order(id: $id) { id } }`, { id: '00000000-0000-4000-8000-000000000000' });
+  await keel.gql(`{ locations { id }`);
   const res = await fetch(`${keel.url}/metrics`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
   const text = await res.text();
   assert.match(text, /keel_http_request_duration_seconds_bucket\{/);
   assert.match(text, /keel_process_resident_memory_bytes/);
+  const operations = (labels: string) => Number(new RegExp(`^keel_graphql_operations_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  assert.ok(operations('type="query",name="locations",outcome="ok"') >= 2, 'queries that succeed are counted by their root field');
+  assert.ok(operations('type="query",name="order",outcome="error"') >= 1, 'a query that fails is counted as an error');
+  assert.ok(operations('type="unresolved",name="",outcome="error"') >= 1, 'a request that does not parse is counted too');
 });
 
 test('logs are JSON lines and carry no tokens, secrets or customer e-mails', async () => {

@@ -10,6 +10,7 @@ import { correlationIdFrom, type GqlContext } from '../auth/request-context.js';
 import { formatGraphQLError } from '../errors/format-error.js';
 import { compiledExecutionPlugin } from './compiled-execution.js';
 import { costLimitPlugin, depthLimitRule, wsLimits } from './complexity.js';
+import { operationMetricsPlugin } from './operation-metrics.js';
 import type { LoaderFactory } from './loaders.js';
 
 interface WsContext {
@@ -30,7 +31,7 @@ export function graphqlOptions(config: KeelConfig, auth: AuthService, loaders: L
     includeStacktraceInErrorResponses: false,
     validationRules: [depthLimitRule(config.maxQueryDepth)],
     // Keel sets no cache hints; Apollo's default cache-control plugin would still wrap every field (a quarter of a list page's CPU).
-    plugins: [ApolloServerPluginCacheControlDisabled(), costLimitPlugin(config.maxQueryCost), compiledExecutionPlugin(log)],
+    plugins: [ApolloServerPluginCacheControlDisabled(), costLimitPlugin(config.maxQueryCost), compiledExecutionPlugin(log), operationMetricsPlugin()],
     formatError: (formatted, error) => formatGraphQLError((error as GraphQLError) ?? formatted, log),
     context: async (arg: { req?: Request } | WsContext): Promise<GqlContext> => {
       if ('req' in arg && arg.req) {

@@ -14,7 +14,7 @@ export const httpRequestDuration = new Histogram({
 
 export const graphqlOperations = new Counter({
   name: 'keel_graphql_operations_total',
-  help: 'GraphQL operations by type, name and outcome',
+  help: 'GraphQL requests answered, by operation type, first root field and outcome (ok, error)',
   labelNames: ['type', 'name', 'outcome'],
   registers: [metricsRegistry],
 });
