@@ -45,11 +45,16 @@ test('GET /metrics serves Prometheus text with Keel metrics', async () => {
   await keel.gql(`{ locations { id } }`);
   await keel.gql(`query ($id: ID!) { order(id: $id) { id } }`, { id: '00000000-0000-4000-8000-000000000000' });
   await keel.gql(`{ locations { id }`);
+  const scanned = `/no-such-page-${Date.now()}`;
+  assert.equal((await fetch(`${keel.url}${scanned}`)).status, 404);
   const res = await fetch(`${keel.url}/metrics`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
   const text = await res.text();
   assert.match(text, /keel_http_request_duration_seconds_bucket\{/);
+  assert.match(text, /^keel_http_request_duration_seconds_count\{method="POST",route="\/graphql",status="200"\} \d+$/m, 'GraphQL requests are labelled with their endpoint');
+  assert.match(text, /^keel_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} \d+$/m);
+  assert.ok(!text.includes(scanned), 'an arbitrary URL does not become a label');
   assert.match(text, /keel_process_resident_memory_bytes/);
   const operations = (labels: string) => Number(new RegExp(`^keel_graphql_operations_total\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   assert.ok(operations('type="query",name="locations",outcome="ok"') >= 2, 'queries that succeed are counted by their root field');
