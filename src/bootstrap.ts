@@ -43,8 +43,15 @@ export async function openDatabase(config: KeelConfig, log: Logger): Promise<{ u
   return { url: embedded.url, embedded };
 }
 
-/** Boots one Keel process: database, migrations, the Nest application for its role, and the HTTP listener. */
-export async function startKeel(config: KeelConfig, options: BootOptions): Promise<Keel> {
+/**
+ * Opens the database and its pool (migrating when configured), runs `build` on it, and on
+ * failure releases both. `stop` is what the built part's close calls last.
+ */
+async function onDatabase<T>(
+  config: KeelConfig,
+  options: BootOptions,
+  build: (dataSource: DataSource, databaseUrl: string, stop: () => Promise<void>) => Promise<T>,
+): Promise<T> {
   const log = options.logger;
   const database = await openDatabase(config, log);
   const dataSource = createDataSource({
@@ -58,9 +65,28 @@ export async function startKeel(config: KeelConfig, options: BootOptions): Promi
     await dataSource.initialize();
     await prewarmPool(dataSource, config.dbPoolMin);
     if (config.migrate) await runMigrations(dataSource, log);
-    const adminTokenHash = await resolveAdminTokenHash(config.adminToken, config.dataDir);
+    return await build(dataSource, database.url, async () => {
+      await dataSource.destroy();
+      await database.embedded?.stop();
+    });
+  } catch (err) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    await database.embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function appModule(config: KeelConfig, options: BootOptions, dataSource: DataSource, databaseUrl: string) {
+  const adminTokenHash = await resolveAdminTokenHash(config.adminToken, config.dataDir);
+  return AppModule.register({ config, dataSource, databaseUrl, logger: options.logger, adminTokenHash, adapters: options.adapters });
+}
+
+/** Boots one Keel process: database, migrations, the Nest application for its role, and the HTTP listener. */
+export async function startKeel(config: KeelConfig, options: BootOptions): Promise<Keel> {
+  const log = options.logger;
+  return onDatabase(config, options, async (dataSource, databaseUrl, stopDatabase) => {
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.register({ config, dataSource, databaseUrl: database.url, logger: log, adminTokenHash, adapters: options.adapters }),
+      await appModule(config, options, dataSource, databaseUrl),
       new KeelExpressAdapter(),
       { logger: new NestPinoLogger(log), rawBody: true, bodyParser: true },
     );
@@ -79,18 +105,32 @@ export async function startKeel(config: KeelConfig, options: BootOptions): Promi
     return {
       app,
       dataSource,
-      databaseUrl: database.url,
+      databaseUrl,
       port,
       close: () =>
         (closing ??= (async () => {
           await app.close();
-          await dataSource.destroy();
-          await database.embedded?.stop();
+          await stopDatabase();
         })()),
     };
-  } catch (err) {
-    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
-    await database.embedded?.stop().catch(() => undefined);
-    throw err;
-  }
+  });
+}
+
+/**
+ * Boots Keel's background work without an HTTP server (the worker thread of a KEEL_ROLE=all
+ * process, see worker-thread.ts): the worker role's application context on its own pool.
+ */
+export async function startHeadlessWorker(config: KeelConfig, options: BootOptions): Promise<{ close(): Promise<void> }> {
+  if (config.role !== 'worker') throw new Error(`a headless Keel runs the worker role, not "${config.role}"`);
+  return onDatabase(config, options, async (dataSource, databaseUrl, stopDatabase) => {
+    const app = await NestFactory.createApplicationContext(await appModule(config, options, dataSource, databaseUrl), { logger: new NestPinoLogger(options.logger) });
+    let closing: Promise<void> | undefined;
+    return {
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await stopDatabase();
+        })()),
+    };
+  });
 }

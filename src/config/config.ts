@@ -6,6 +6,8 @@ export type KeelRole = 'all' | 'api' | 'worker';
 export interface KeelConfig {
   port: number;
   role: KeelRole;
+  /** With role all: run the background work in a worker thread of lower priority (see worker-thread.ts). */
+  workerThread: boolean;
   /** PostgreSQL URL; undefined means "start the embedded PostgreSQL in dataDir/pg". */
   databaseUrl: string | undefined;
   dataDir: string;
@@ -67,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeelConfig {
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     role,
+    workerThread: boolean(env, 'KEEL_WORKER_THREAD', true),
     databaseUrl,
     dataDir: path.resolve(env.KEEL_DATA_DIR || '.keel'),
     migrate: boolean(env, 'KEEL_MIGRATE', true),

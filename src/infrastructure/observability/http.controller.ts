@@ -1,7 +1,7 @@
 import { Controller, Get, Header, HttpCode, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Database } from '../database/database.js';
-import { metricsRegistry } from './metrics.js';
+import { metricsExposition, metricsRegistry } from './metrics.js';
 
 const startedAt = new Date();
 
@@ -27,6 +27,6 @@ export class ObservabilityController {
   @HttpCode(200)
   @Header('Content-Type', metricsRegistry.contentType)
   metrics(): Promise<string> {
-    return metricsRegistry.metrics();
+    return metricsExposition();
   }
 }

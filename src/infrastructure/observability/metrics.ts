@@ -1,8 +1,31 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isMainThread } from 'node:worker_threads';
+import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
-/** One registry per process, exposed on GET /metrics. */
+/** One registry per thread; GET /metrics exposes the process's (metricsExposition). */
 export const metricsRegistry = new Registry();
-collectDefaultMetrics({ register: metricsRegistry, prefix: 'keel_' });
+// Process figures (CPU, memory, event-loop lag of the loop serving requests) once, from the main thread.
+if (isMainThread) collectDefaultMetrics({ register: metricsRegistry, prefix: 'keel_' });
+
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+
+/** Other threads of this process whose metrics GET /metrics includes (the worker thread). */
+const threadSources = new Set<() => Promise<MetricsSnapshot>>();
+
+/** Adds a thread's metrics to this process's exposition; returns the removal. */
+export function addThreadMetrics(source: () => Promise<MetricsSnapshot>): () => void {
+  threadSources.add(source);
+  return () => threadSources.delete(source);
+}
+
+/**
+ * The process's metrics in Prometheus text: this thread's, plus each other thread's merged in
+ * (counters and histograms summed; a metric says otherwise through its `aggregator`).
+ */
+export async function metricsExposition(): Promise<string> {
+  if (!threadSources.size) return metricsRegistry.metrics();
+  const snapshots = await Promise.all([metricsRegistry.getMetricsAsJSON(), ...[...threadSources].map((source) => source())]);
+  return AggregatorRegistry.aggregate(snapshots).metrics();
+}
 
 export const httpRequestDuration = new Histogram({
   name: 'keel_http_request_duration_seconds',

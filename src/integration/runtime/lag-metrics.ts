@@ -51,6 +51,8 @@ export class IntegrationLagMetrics implements OnModuleInit, OnModuleDestroy {
       help: 'Inbound messages (RECEIVED) and deliveries (PENDING) waiting, by connection',
       labelNames: ['connection', 'adapter', 'direction'],
       registers: [],
+      // Read from the database: every thread of a process reports the same figure.
+      aggregator: 'max',
       collect,
     });
     this.oldest = new Gauge({
@@ -58,6 +60,8 @@ export class IntegrationLagMetrics implements OnModuleInit, OnModuleDestroy {
       help: 'Age of the oldest waiting inbound message or delivery, by connection',
       labelNames: ['connection', 'adapter', 'direction'],
       registers: [],
+      // Read from the database: every thread of a process reports the same figure.
+      aggregator: 'max',
       collect,
     });
   }

@@ -1,0 +1,160 @@
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { startHeadlessWorker } from './bootstrap.js';
+import type { KeelConfig } from './config/config.js';
+import { createLogger } from './infrastructure/observability/logger.js';
+import { addThreadMetrics, metricsRegistry, type MetricsSnapshot } from './infrastructure/observability/metrics.js';
+import type { AdapterDefinition } from './integration/contract/index.js';
+
+/**
+ * A KEEL_ROLE=all process runs its background work (the worker role: inbound processing,
+ * outbox dispatch, deliveries, syncs) in a worker thread at a lower scheduling priority, and
+ * serves the API on the main thread.
+ *
+ * On one event loop an acknowledgement waited behind whatever processing was queued before
+ * it: with webhooks arriving at 200/s on one core, processing them needs more CPU than the
+ * core has, and the ack p99 was 29-171 ms. In its own thread at nice 10, processing still
+ * uses every idle moment, but the kernel runs the API thread first whenever a request is
+ * waiting (nice 0 weighs about ten times nice 10).
+ *
+ * Each thread has its own V8 isolate: its own module instances, database pool and metrics
+ * registry (merged into the main thread's GET /metrics). Logs go straight to stdout from both.
+ */
+export const WORKER_THREAD_NICE = 10;
+
+/** Where a thread finds the adapters: a module and the name of its export (a list of AdapterDefinition). */
+export interface AdapterSource {
+  module: string;
+  exportName: string;
+}
+
+export async function loadAdapters(source: AdapterSource): Promise<readonly AdapterDefinition[]> {
+  const adapters = ((await import(source.module)) as Record<string, unknown>)[source.exportName];
+  if (!Array.isArray(adapters)) throw new Error(`${source.module} does not export an adapter list named ${source.exportName}`);
+  return adapters as readonly AdapterDefinition[];
+}
+
+interface ThreadData {
+  keelWorkerThread: true;
+  config: KeelConfig;
+  adapters: AdapterSource;
+}
+
+type ToThread = { type: 'metrics'; id: number } | { type: 'close' };
+type FromThread = { type: 'ready' } | { type: 'metrics'; id: number; metrics: MetricsSnapshot } | { type: 'closed' };
+
+/** How long GET /metrics waits for the worker thread's figures. */
+const METRICS_TIMEOUT_MS = 2000;
+
+/** The main thread's handle on the worker thread. */
+export class WorkerThread {
+  private nextRequest = 0;
+  private readonly pending = new Map<number, (metrics: MetricsSnapshot) => void>();
+  private closing: Promise<void> | undefined;
+  private readonly removeMetrics: () => void;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly log: Logger,
+  ) {
+    worker.on('message', (message: FromThread) => {
+      if (message.type !== 'metrics') return;
+      this.pending.get(message.id)?.(message.metrics);
+      this.pending.delete(message.id);
+    });
+    this.removeMetrics = addThreadMetrics(() => this.metrics());
+  }
+
+  /**
+   * Starts the worker role in a thread on the database `config.databaseUrl` names (already
+   * migrated), and resolves once it runs. `onFailure` hears of the thread ending on its own
+   * afterwards: the process has then lost its background work and should stop.
+   */
+  static start(config: KeelConfig, adapters: AdapterSource, log: Logger, onFailure: (err: Error) => void): Promise<WorkerThread> {
+    const data: ThreadData = { keelWorkerThread: true, config: { ...config, role: 'worker', migrate: false }, adapters };
+    const worker = new Worker(new URL(import.meta.url), { workerData: data, name: 'keel-worker' });
+    return new Promise((resolve, reject) => {
+      let thread: WorkerThread | undefined;
+      worker.once('message', (message: FromThread) => {
+        if (message.type !== 'ready') return;
+        thread = new WorkerThread(worker, log);
+        log.info({ nice: WORKER_THREAD_NICE }, 'background work runs in a worker thread');
+        resolve(thread);
+      });
+      worker.on('error', (err) => {
+        if (!thread) return reject(err);
+        if (!thread.closing) onFailure(err);
+      });
+      worker.on('exit', (code) => {
+        if (!thread) return reject(new Error(`the worker thread exited with ${code} while starting`));
+        if (!thread.closing) onFailure(new Error(`the worker thread exited with ${code}`));
+      });
+    });
+  }
+
+  /** The thread's metrics, or none if it does not answer in time (a scrape must not hang). */
+  metrics(): Promise<MetricsSnapshot> {
+    const id = this.nextRequest++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        this.log.warn('the worker thread did not report its metrics in time');
+        resolve([]);
+      }, METRICS_TIMEOUT_MS);
+      this.pending.set(id, (metrics) => {
+        clearTimeout(timer);
+        resolve(metrics);
+      });
+      this.send({ type: 'metrics', id });
+    });
+  }
+
+  /** Asks the thread to finish its work in flight and stop; resolves once it has exited. */
+  close(): Promise<void> {
+    return (this.closing ??= new Promise<void>((resolve) => {
+      this.removeMetrics();
+      this.worker.once('exit', () => resolve());
+      this.send({ type: 'close' });
+    }));
+  }
+
+  private send(message: ToThread): void {
+    this.worker.postMessage(message);
+  }
+}
+
+/** Lowers this thread's priority (Linux: a thread id is a pid for setpriority). */
+function lowerThisThreadsPriority(log: Logger): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    os.setPriority(threadId, WORKER_THREAD_NICE);
+  } catch (err) {
+    log.warn({ err }, 'could not lower the worker thread\'s priority: background work competes with requests as an equal');
+  }
+}
+
+/** The thread's side: boot the worker role, answer metrics requests, close when told. */
+async function runThread(data: ThreadData): Promise<void> {
+  const port = parentPort!;
+  const log = createLogger(data.config.logLevel).child({ thread: 'worker' });
+  lowerThisThreadsPriority(log);
+  const keel = await startHeadlessWorker(data.config, { logger: log, adapters: await loadAdapters(data.adapters) });
+  port.on('message', (message: ToThread) => {
+    if (message.type === 'metrics') {
+      void metricsRegistry.getMetricsAsJSON().then((metrics) => port.postMessage({ type: 'metrics', id: message.id, metrics } satisfies FromThread));
+    } else if (message.type === 'close') {
+      void keel.close().then(
+        () => log.flush(() => process.exit(0)),
+        (err: unknown) => {
+          log.error({ err }, 'error while stopping the worker thread');
+          log.flush(() => process.exit(1));
+        },
+      );
+    }
+  });
+  port.postMessage({ type: 'ready' } satisfies FromThread);
+}
+
+if (!isMainThread && (workerData as Partial<ThreadData> | null)?.keelWorkerThread) await runThread(workerData as ThreadData);

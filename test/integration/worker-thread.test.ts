@@ -1,0 +1,103 @@
+/**
+ * KEEL_ROLE=all as production runs it (`node dist/src/main.js`): the API on the main thread,
+ * the background work in a worker thread of lower priority. The thread applies webhooks and
+ * creates deliveries, its metrics reach GET /metrics merged with the main thread's, and
+ * SIGTERM stops both in order.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, test } from 'node:test';
+import { freshDatabase } from '../helpers/database.js';
+import { spawnKeel, type KeelProcess } from '../helpers/keel.js';
+import { FakeTool, sendWebhook } from '../fakes/fake-tool.js';
+import { createTestConnection, FAST_WORKERS, waitFor, WEBHOOK_SECRET } from '../fakes/harness.js';
+
+const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fakes/keel-main.js');
+const processes: KeelProcess[] = [];
+let fake: FakeTool | undefined;
+
+after(async () => {
+  for (const p of processes) await p.stop('SIGKILL');
+  await fake?.close();
+});
+
+/** The nice value of each of the process's threads, by thread id. */
+function threadNiceness(pid: number): Map<number, number> {
+  const nice = new Map<number, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      // Fields after the command name's closing parenthesis start at field 3 (state); nice is field 19.
+      const fields = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8').split(') ')[1].split(' ');
+      nice.set(Number(task), Number(fields[16]));
+    } catch {
+      // A thread that ended between the listing and the read.
+    }
+  }
+  return nice;
+}
+
+function metric(text: string, name: string, labels: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+test('KEEL_ROLE=all runs the background work in a lower-priority worker thread', async () => {
+  fake = await new FakeTool().start();
+  const keel = await spawnKeel(await freshDatabase(), FAST_WORKERS, { entry });
+  processes.push(keel);
+  await waitFor('the worker thread to start', async () => keel.output().includes('"msg":"background work runs in a worker thread"'));
+  const pid = keel.process.pid!;
+  const nice = threadNiceness(pid);
+  assert.equal(nice.get(pid), 0, 'the main thread, which serves requests, keeps its priority');
+  assert.ok([...nice.values()].includes(10), `one thread runs at nice 10: ${JSON.stringify([...nice])}`);
+
+  // Inbound: the thread applies what the API thread staged.
+  const active = await createTestConnection(keel, fake.url, { name: 'active' });
+  const webhook = { id: 'evt-thread-1', topic: 'product/created', resource: { id: 'p-thread-1', sku: 'THREAD-1', name: 'Thread', price: '4.50', updated_at: '2025-05-01T00:00:00Z' } };
+  assert.equal((await sendWebhook(keel.url, active.id, webhook, WEBHOOK_SECRET)).status, 200);
+  await waitFor('the webhook to be applied', async () => {
+    const { inboundMessages } = await keel.ok(`query($c: ID) { inboundMessages(filter: { connectionId: $c }) { nodes { status } } }`, { c: active.id });
+    return inboundMessages.nodes[0]?.status === 'APPLIED';
+  });
+
+  // Outbound: a paused connection's delivery waits, created by the thread's dispatcher.
+  const paused = await createTestConnection(keel, fake.url, { name: 'paused' });
+  await keel.ok(`mutation($id: ID!) { pauseConnection(id: $id, reason: "test") { status } }`, { id: paused.id });
+  await keel.ok(`mutation { createCustomer(input: { name: "Waiting", currency: "USD" }) { id } }`);
+  await waitFor('a delivery for the paused connection', async () => {
+    const { deliveries } = await keel.ok(`query($c: ID) { deliveries(filter: { connectionId: $c }) { nodes { status } } }`, { c: paused.id });
+    return deliveries.nodes.length > 0;
+  });
+
+  const text = await (await fetch(`${keel.url}/metrics`)).text();
+  assert.ok((metric(text, 'keel_integration_inbound_total', 'outcome="applied"') ?? 0) >= 1, 'the thread\'s counters are in the process\'s metrics');
+  assert.equal(
+    metric(text, 'keel_integration_waiting', 'direction="outbound"'),
+    1,
+    'a figure both threads read from the database is reported once, not summed',
+  );
+  assert.equal(text.match(/^keel_process_cpu_user_seconds_total /gm)?.length, 1, 'process figures appear once');
+  assert.ok((metric(text, 'keel_http_request_duration_seconds_count', 'route="/graphql"') ?? 0) > 0, 'the main thread\'s own metrics are there too');
+
+  assert.equal(await keel.stop('SIGTERM'), 0);
+  assert.match(keel.output(), /"msg":"stopped"/);
+  assert.doesNotMatch(keel.output(), /"level":"(error|fatal)"/);
+});
+
+test('KEEL_WORKER_THREAD=false keeps the background work on the main thread', async () => {
+  fake ??= await new FakeTool().start();
+  const keel = await spawnKeel(await freshDatabase(), { ...FAST_WORKERS, KEEL_WORKER_THREAD: 'false' }, { entry });
+  processes.push(keel);
+  const active = await createTestConnection(keel, fake.url, { name: 'one-loop' });
+  const webhook = { id: 'evt-loop-1', topic: 'product/created', resource: { id: 'p-loop-1', sku: 'LOOP-1', name: 'Loop', price: '4.50', updated_at: '2025-05-01T00:00:00Z' } };
+  assert.equal((await sendWebhook(keel.url, active.id, webhook, WEBHOOK_SECRET)).status, 200);
+  await waitFor('the webhook to be applied', async () => {
+    const { inboundMessages } = await keel.ok(`query($c: ID) { inboundMessages(filter: { connectionId: $c }) { nodes { status } } }`, { c: active.id });
+    return inboundMessages.nodes[0]?.status === 'APPLIED';
+  });
+  assert.ok(![...threadNiceness(keel.process.pid!).values()].includes(10), 'no thread was lowered');
+  assert.doesNotMatch(keel.output(), /worker thread/);
+  assert.equal(await keel.stop('SIGTERM'), 0);
+});
