@@ -4,25 +4,31 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { Logger } from 'pino';
 import { startHeadlessWorker } from './bootstrap.js';
 import type { KeelConfig } from './config/config.js';
+import { requestPressure } from './infrastructure/http/request-pressure.js';
 import { createLogger } from './infrastructure/observability/logger.js';
 import { addThreadMetrics, metricsRegistry, type MetricsSnapshot } from './infrastructure/observability/metrics.js';
 import type { AdapterDefinition } from './integration/contract/index.js';
 
 /**
  * A KEEL_ROLE=all process runs its background work (the worker role: inbound processing,
- * outbox dispatch, deliveries, syncs) in a worker thread at a lower scheduling priority, and
- * serves the API on the main thread.
+ * outbox dispatch, deliveries, syncs) in a worker thread at the lowest scheduling priority,
+ * and serves the API on the main thread.
  *
  * On one event loop an acknowledgement waited behind whatever processing was queued before
  * it: with webhooks arriving at 200/s on one core, processing them needs more CPU than the
- * core has, and the ack p99 was 29-171 ms. In its own thread at nice 10, processing still
- * uses every idle moment, but the kernel runs the API thread first whenever a request is
- * waiting (nice 0 weighs about ten times nice 10).
+ * core has, and the ack p99 was 28-171 ms. In its own thread at nice 19 processing still uses
+ * every moment the API thread leaves idle, but the kernel runs the API thread first whenever
+ * a request is waiting: p99 17-19 ms, with processing going on at 110/s. (At nice 10, which
+ * weighs a tenth of nice 0 rather than a seventieth, p99 was 18-30 ms.) While requests
+ * saturate the main thread's loop, inbound processing also keeps one slot (RequestPressure,
+ * shared with the thread), which spares the database for the acknowledgements too. Under
+ * sustained overload background work waits: keel_integration_lag_seconds shows it, and
+ * KEEL_ROLE=api/worker instances are the way to scale.
  *
  * Each thread has its own V8 isolate: its own module instances, database pool and metrics
  * registry (merged into the main thread's GET /metrics). Logs go straight to stdout from both.
  */
-export const WORKER_THREAD_NICE = 10;
+export const WORKER_THREAD_NICE = 19;
 
 /** Where a thread finds the adapters: a module and the name of its export (a list of AdapterDefinition). */
 export interface AdapterSource {
@@ -40,6 +46,8 @@ interface ThreadData {
   keelWorkerThread: true;
   config: KeelConfig;
   adapters: AdapterSource;
+  /** The main thread's request pressure (RequestPressure.sharedState). */
+  requestPressure: SharedArrayBuffer;
 }
 
 type ToThread = { type: 'metrics'; id: number } | { type: 'close' };
@@ -73,7 +81,7 @@ export class WorkerThread {
    * afterwards: the process has then lost its background work and should stop.
    */
   static start(config: KeelConfig, adapters: AdapterSource, log: Logger, onFailure: (err: Error) => void): Promise<WorkerThread> {
-    const data: ThreadData = { keelWorkerThread: true, config: { ...config, role: 'worker', migrate: false }, adapters };
+    const data: ThreadData = { keelWorkerThread: true, config: { ...config, role: 'worker', migrate: false }, adapters, requestPressure: requestPressure.sharedState };
     const worker = new Worker(new URL(import.meta.url), { workerData: data, name: 'keel-worker' });
     return new Promise((resolve, reject) => {
       let thread: WorkerThread | undefined;
@@ -140,6 +148,8 @@ async function runThread(data: ThreadData): Promise<void> {
   const port = parentPort!;
   const log = createLogger(data.config.logLevel).child({ thread: 'worker' });
   lowerThisThreadsPriority(log);
+  // Requests arrive on the main thread: processing keeps one slot while they saturate it.
+  requestPressure.follow(data.requestPressure);
   const keel = await startHeadlessWorker(data.config, { logger: log, adapters: await loadAdapters(data.adapters) });
   port.on('message', (message: ToThread) => {
     if (message.type === 'metrics') {

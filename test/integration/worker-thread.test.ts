@@ -13,6 +13,7 @@ import { freshDatabase } from '../helpers/database.js';
 import { spawnKeel, type KeelProcess } from '../helpers/keel.js';
 import { FakeTool, sendWebhook } from '../fakes/fake-tool.js';
 import { createTestConnection, FAST_WORKERS, waitFor, WEBHOOK_SECRET } from '../fakes/harness.js';
+import { WORKER_THREAD_NICE } from '../../src/worker-thread.js';
 
 const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fakes/keel-main.js');
 const processes: KeelProcess[] = [];
@@ -51,7 +52,7 @@ test('KEEL_ROLE=all runs the background work in a lower-priority worker thread',
   const pid = keel.process.pid!;
   const nice = threadNiceness(pid);
   assert.equal(nice.get(pid), 0, 'the main thread, which serves requests, keeps its priority');
-  assert.ok([...nice.values()].includes(10), `one thread runs at nice 10: ${JSON.stringify([...nice])}`);
+  assert.ok([...nice.values()].includes(WORKER_THREAD_NICE), `one thread runs at nice ${WORKER_THREAD_NICE}: ${JSON.stringify([...nice])}`);
 
   // Inbound: the thread applies what the API thread staged.
   const active = await createTestConnection(keel, fake.url, { name: 'active' });
@@ -74,7 +75,7 @@ test('KEEL_ROLE=all runs the background work in a lower-priority worker thread',
   const text = await (await fetch(`${keel.url}/metrics`)).text();
   assert.ok((metric(text, 'keel_integration_inbound_total', 'outcome="applied"') ?? 0) >= 1, 'the thread\'s counters are in the process\'s metrics');
   assert.equal(
-    metric(text, 'keel_integration_waiting', 'direction="outbound"'),
+    metric(text, 'keel_integration_waiting', 'connection="paused",adapter="testtool",direction="outbound"'),
     1,
     'a figure both threads read from the database is reported once, not summed',
   );
@@ -97,7 +98,7 @@ test('KEEL_WORKER_THREAD=false keeps the background work on the main thread', as
     const { inboundMessages } = await keel.ok(`query($c: ID) { inboundMessages(filter: { connectionId: $c }) { nodes { status } } }`, { c: active.id });
     return inboundMessages.nodes[0]?.status === 'APPLIED';
   });
-  assert.ok(![...threadNiceness(keel.process.pid!).values()].includes(10), 'no thread was lowered');
+  assert.ok(![...threadNiceness(keel.process.pid!).values()].includes(WORKER_THREAD_NICE), 'no thread was lowered');
   assert.doesNotMatch(keel.output(), /worker thread/);
   assert.equal(await keel.stop('SIGTERM'), 0);
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import type { NextFunction, Request, Response } from 'express';
 import pino from 'pino';
 import { RELIEVED_UTILIZATION, RequestPressure, SATURATED_UTILIZATION } from '../../src/infrastructure/http/request-pressure.js';
@@ -35,6 +36,45 @@ test('a window counts as saturated only when it served requests with the loop bu
   assert.equal(window(0.9, 0), true, 'a request still in flight from an earlier window');
   pressure.requestEnded();
   assert.equal(window(0.9, 0), false);
+});
+
+test('a worker thread following the shared state sees the saturation the main thread measures', async () => {
+  let busy = 0.95;
+  const main = new RequestPressure(() => busy);
+  const state = main.sharedState;
+  // Another thread: the same memory, its own instance (its loop serves no requests).
+  const followedInThread = await new Promise<boolean[]>((resolve, reject) => {
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const flag = new Int32Array(workerData);
+       parentPort.on('message', () => parentPort.postMessage(Atomics.load(flag, 0) === 1));`,
+      { eval: true, workerData: state },
+    );
+    const seen: boolean[] = [];
+    worker.on('message', (value: boolean) => {
+      seen.push(value);
+      if (seen.length === 1) {
+        busy = 0.1;
+        main.sample();
+        worker.postMessage('read');
+      } else void worker.terminate().then(() => resolve(seen));
+    });
+    worker.on('error', reject);
+    main.requestStarted();
+    main.sample();
+    worker.postMessage('read');
+  });
+  assert.deepEqual(followedInThread, [true, false]);
+
+  const follower = new RequestPressure(() => 0);
+  follower.follow(state);
+  busy = 0.95;
+  main.sample();
+  assert.equal(follower.saturated, true, 'the follower reports the main thread\'s state, not its own idle loop');
+  busy = 0.1;
+  main.sample();
+  assert.equal(follower.saturated, false);
+  main.requestEnded();
 });
 
 test('the middleware counts requests until their response closes, and never the probes', () => {

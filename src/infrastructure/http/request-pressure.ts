@@ -33,6 +33,9 @@ export class RequestPressure {
   private inFlight = 0;
   private high = false;
   private timer: NodeJS.Timeout | undefined;
+  /** `high` as other threads of the process see it (see follow). */
+  private readonly published = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  private followed: Int32Array | undefined;
 
   constructor(
     /** The loop's utilization since the previous sample, 0 to 1. */
@@ -44,8 +47,23 @@ export class RequestPressure {
    * busy, until a window without requests or below RELIEVED_UTILIZATION.
    */
   get saturated(): boolean {
+    if (this.followed) return Atomics.load(this.followed, 0) === 1;
     this.ensureSampling();
     return this.high;
+  }
+
+  /** This instance's state in shared memory, for a worker thread to follow. */
+  get sharedState(): SharedArrayBuffer {
+    this.ensureSampling();
+    return this.published.buffer as SharedArrayBuffer;
+  }
+
+  /**
+   * In the worker thread, whose loop serves no request: `saturated` is then what the main
+   * thread's requests cause, read from its shared state.
+   */
+  follow(state: SharedArrayBuffer): void {
+    this.followed = new Int32Array(state);
   }
 
   requestStarted(): void {
@@ -73,6 +91,7 @@ export class RequestPressure {
     const busy = this.utilization();
     this.high = (this.arrived > 0 || this.inFlight > 0) && busy >= (this.high ? RELIEVED_UTILIZATION : SATURATED_UTILIZATION);
     if (this.high) yieldingWindows.inc();
+    Atomics.store(this.published, 0, this.high ? 1 : 0);
     this.arrived = 0;
   }
 
