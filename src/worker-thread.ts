@@ -91,14 +91,16 @@ export class WorkerThread {
         log.info({ nice: WORKER_THREAD_NICE }, 'background work runs in a worker thread');
         resolve(thread);
       });
-      worker.on('error', (err) => {
-        if (!thread) return reject(err);
-        if (!thread.closing) onFailure(err);
-      });
-      worker.on('exit', (code) => {
-        if (!thread) return reject(new Error(`the worker thread exited with ${code} while starting`));
-        if (!thread.closing) onFailure(new Error(`the worker thread exited with ${code}`));
-      });
+      // An uncaught error is followed by 'exit': the first of the two is reported, once.
+      let ended = false;
+      const end = (err: Error) => {
+        if (ended) return;
+        ended = true;
+        if (!thread) reject(err);
+        else if (!thread.closing) onFailure(err);
+      };
+      worker.on('error', end);
+      worker.on('exit', (code) => end(new Error(`the worker thread exited with ${code}${thread ? '' : ' while starting'}`)));
     });
   }
 

@@ -102,3 +102,18 @@ test('KEEL_WORKER_THREAD=false keeps the background work on the main thread', as
   assert.doesNotMatch(keel.output(), /worker thread/);
   assert.equal(await keel.stop('SIGTERM'), 0);
 });
+
+test('a worker thread that cannot start stops the whole process, which exits 1', async () => {
+  await assert.rejects(
+    spawnKeel(await freshDatabase(), { ...FAST_WORKERS, KEEL_TEST_FAIL_WORKER_THREAD: 'true' }, { entry }).then(async (keel) => {
+      // It may have begun listening before the thread failed: then it must exit on its own.
+      processes.push(keel);
+      const code = await new Promise<number | string | null>((resolve) => {
+        keel.process.once('exit', resolve);
+        setTimeout(() => resolve('nothing: still running after 30 s'), 30_000).unref();
+      });
+      throw new Error(`keel exited with ${code}:\n${keel.output()}`);
+    }),
+    /keel exited with 1:[\s\S]*the worker thread was told to fail[\s\S]*"msg":"keel failed to start"/,
+  );
+});
