@@ -51,7 +51,7 @@ interface ThreadData {
 }
 
 type ToThread = { type: 'metrics'; id: number } | { type: 'close' };
-type FromThread = { type: 'ready' } | { type: 'metrics'; id: number; metrics: MetricsSnapshot } | { type: 'closed' };
+type FromThread = { type: 'ready' } | { type: 'metrics'; id: number; metrics: MetricsSnapshot };
 
 /** How long GET /metrics waits for the worker thread's figures. */
 const METRICS_TIMEOUT_MS = 2000;
@@ -65,6 +65,8 @@ export class WorkerThread {
 
   private constructor(
     private readonly worker: Worker,
+    /** Settles when the thread has ended, whenever that was (a crash may come before close). */
+    private readonly exited: Promise<void>,
     private readonly log: Logger,
   ) {
     worker.on('message', (message: FromThread) => {
@@ -83,11 +85,12 @@ export class WorkerThread {
   static start(config: KeelConfig, adapters: AdapterSource, log: Logger, onFailure: (err: Error) => void): Promise<WorkerThread> {
     const data: ThreadData = { keelWorkerThread: true, config: { ...config, role: 'worker', migrate: false }, adapters, requestPressure: requestPressure.sharedState };
     const worker = new Worker(new URL(import.meta.url), { workerData: data, name: 'keel-worker' });
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     return new Promise((resolve, reject) => {
       let thread: WorkerThread | undefined;
       worker.once('message', (message: FromThread) => {
         if (message.type !== 'ready') return;
-        thread = new WorkerThread(worker, log);
+        thread = new WorkerThread(worker, exited, log);
         log.info({ nice: WORKER_THREAD_NICE }, 'background work runs in a worker thread');
         resolve(thread);
       });
@@ -123,11 +126,11 @@ export class WorkerThread {
 
   /** Asks the thread to finish its work in flight and stop; resolves once it has exited. */
   close(): Promise<void> {
-    return (this.closing ??= new Promise<void>((resolve) => {
+    return (this.closing ??= (() => {
       this.removeMetrics();
-      this.worker.once('exit', () => resolve());
       this.send({ type: 'close' });
-    }));
+      return this.exited;
+    })());
   }
 
   private send(message: ToThread): void {

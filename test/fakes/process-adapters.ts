@@ -20,8 +20,13 @@ export const PROCESS_ADAPTERS: readonly AdapterDefinition[] = [
         mappers: {
           ...adapter.mappers,
           toCanonical(record, ctx) {
-            // An exception nothing catches, as a bug in a library would throw from a callback.
-            if (record.externalId === crashOn) setImmediate(() => { throw new Error('the worker thread crashed'); });
+            // An exception nothing catches, as a bug in a library would throw from a callback; or a library that exits.
+            if (record.externalId === crashOn) {
+              setImmediate(() => {
+                if (process.env.KEEL_TEST_CRASH_WORKER_THREAD_BY === 'exit') process.exit(3);
+                throw new Error('the worker thread crashed');
+              });
+            }
             return toCanonical(record, ctx);
           },
         },

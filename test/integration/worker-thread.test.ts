@@ -118,16 +118,18 @@ test('a worker thread that cannot start stops the whole process, which exits 1',
   );
 });
 
-test('a worker thread that crashes later stops the process in order, which exits 1', { timeout: 60_000 }, async () => {
-  fake ??= await new FakeTool().start();
-  const keel = await spawnKeel(await freshDatabase(), { ...FAST_WORKERS, KEEL_TEST_CRASH_WORKER_THREAD_ON: 'p-crash' }, { entry });
-  processes.push(keel);
-  await waitFor('the worker thread to start', async () => keel.output().includes('"msg":"background work runs in a worker thread"'));
-  const connection = await createTestConnection(keel, fake.url, { name: 'crashing' });
-  const exited = new Promise<number | null>((resolve) => keel.process.once('exit', resolve));
-  const webhook = { id: 'evt-crash', topic: 'product/created', resource: { id: 'p-crash', sku: 'CRASH-1', name: 'Crash', price: '1.00', updated_at: '2025-05-01T00:00:00Z' } };
-  assert.equal((await sendWebhook(keel.url, connection.id, webhook, WEBHOOK_SECRET)).status, 200);
-  assert.equal(await exited, 1);
-  assert.match(keel.output(), /the worker thread crashed[\s\S]*"msg":"the worker thread failed; stopping the process"/);
-  assert.match(keel.output(), /"msg":"stopped"/, 'the API thread still stopped in order');
-});
+for (const [how, says] of [['throw', /the worker thread crashed/], ['exit', /the worker thread exited with 3/]] as const) {
+  test(`a worker thread that ends later (${how}) stops the process in order, which exits 1`, { timeout: 60_000 }, async () => {
+    fake ??= await new FakeTool().start();
+    const keel = await spawnKeel(await freshDatabase(), { ...FAST_WORKERS, KEEL_TEST_CRASH_WORKER_THREAD_ON: 'p-crash', KEEL_TEST_CRASH_WORKER_THREAD_BY: how }, { entry });
+    processes.push(keel);
+    await waitFor('the worker thread to start', async () => keel.output().includes('"msg":"background work runs in a worker thread"'));
+    const connection = await createTestConnection(keel, fake.url, { name: 'crashing' });
+    const exited = new Promise<number | null>((resolve) => keel.process.once('exit', resolve));
+    const webhook = { id: 'evt-crash', topic: 'product/created', resource: { id: 'p-crash', sku: 'CRASH-1', name: 'Crash', price: '1.00', updated_at: '2025-05-01T00:00:00Z' } };
+    assert.equal((await sendWebhook(keel.url, connection.id, webhook, WEBHOOK_SECRET)).status, 200);
+    assert.equal(await exited, 1);
+    assert.match(keel.output(), new RegExp(`${says.source}[\\s\\S]*"msg":"the worker thread failed; stopping the process"`));
+    assert.match(keel.output(), /"msg":"stopped"/, 'the API thread still stopped in order, without waiting out the grace period');
+  });
+}
