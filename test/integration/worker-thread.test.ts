@@ -44,6 +44,20 @@ function metric(text: string, name: string, labels: string): number | undefined 
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
+/** A testtool webhook creating product `key`. */
+function productWebhook(key: string) {
+  return { id: `evt-${key}`, topic: 'product/created', resource: { id: `p-${key}`, sku: key.toUpperCase(), name: key, price: '4.50', updated_at: '2025-05-01T00:00:00Z' } };
+}
+
+/** Sends a product webhook and waits until the background work has applied it. */
+async function applyWebhook(keel: KeelProcess, connectionId: string, key: string): Promise<void> {
+  assert.equal((await sendWebhook(keel.url, connectionId, productWebhook(key), WEBHOOK_SECRET)).status, 200);
+  await waitFor(`webhook ${key} to be applied`, async () => {
+    const { inboundMessages } = await keel.ok(`query($c: ID) { inboundMessages(filter: { connectionId: $c }) { nodes { externalId status } } }`, { c: connectionId });
+    return (inboundMessages.nodes as { externalId: string; status: string }[]).some((m) => m.externalId === `p-${key}` && m.status === 'APPLIED');
+  });
+}
+
 test('KEEL_ROLE=all runs the background work in a lower-priority worker thread', async () => {
   fake = await new FakeTool().start();
   const keel = await spawnKeel(await freshDatabase(), FAST_WORKERS, { entry });
@@ -56,12 +70,7 @@ test('KEEL_ROLE=all runs the background work in a lower-priority worker thread',
 
   // Inbound: the thread applies what the API thread staged.
   const active = await createTestConnection(keel, fake.url, { name: 'active' });
-  const webhook = { id: 'evt-thread-1', topic: 'product/created', resource: { id: 'p-thread-1', sku: 'THREAD-1', name: 'Thread', price: '4.50', updated_at: '2025-05-01T00:00:00Z' } };
-  assert.equal((await sendWebhook(keel.url, active.id, webhook, WEBHOOK_SECRET)).status, 200);
-  await waitFor('the webhook to be applied', async () => {
-    const { inboundMessages } = await keel.ok(`query($c: ID) { inboundMessages(filter: { connectionId: $c }) { nodes { status } } }`, { c: active.id });
-    return inboundMessages.nodes[0]?.status === 'APPLIED';
-  });
+  await applyWebhook(keel, active.id, 'thread-1');
 
   // Outbound: a paused connection's delivery waits, created by the thread's dispatcher.
   const paused = await createTestConnection(keel, fake.url, { name: 'paused' });
@@ -92,12 +101,7 @@ test('KEEL_WORKER_THREAD=false keeps the background work on the main thread', as
   const keel = await spawnKeel(await freshDatabase(), { ...FAST_WORKERS, KEEL_WORKER_THREAD: 'false' }, { entry });
   processes.push(keel);
   const active = await createTestConnection(keel, fake.url, { name: 'one-loop' });
-  const webhook = { id: 'evt-loop-1', topic: 'product/created', resource: { id: 'p-loop-1', sku: 'LOOP-1', name: 'Loop', price: '4.50', updated_at: '2025-05-01T00:00:00Z' } };
-  assert.equal((await sendWebhook(keel.url, active.id, webhook, WEBHOOK_SECRET)).status, 200);
-  await waitFor('the webhook to be applied', async () => {
-    const { inboundMessages } = await keel.ok(`query($c: ID) { inboundMessages(filter: { connectionId: $c }) { nodes { status } } }`, { c: active.id });
-    return inboundMessages.nodes[0]?.status === 'APPLIED';
-  });
+  await applyWebhook(keel, active.id, 'loop-1');
   assert.ok(![...threadNiceness(keel.process.pid!).values()].includes(WORKER_THREAD_NICE), 'no thread was lowered');
   assert.doesNotMatch(keel.output(), /worker thread/);
   assert.equal(await keel.stop('SIGTERM'), 0);
@@ -126,8 +130,7 @@ for (const [how, says] of [['throw', /the worker thread crashed/], ['exit', /the
     await waitFor('the worker thread to start', async () => keel.output().includes('"msg":"background work runs in a worker thread"'));
     const connection = await createTestConnection(keel, fake.url, { name: 'crashing' });
     const exited = new Promise<number | null>((resolve) => keel.process.once('exit', resolve));
-    const webhook = { id: 'evt-crash', topic: 'product/created', resource: { id: 'p-crash', sku: 'CRASH-1', name: 'Crash', price: '1.00', updated_at: '2025-05-01T00:00:00Z' } };
-    assert.equal((await sendWebhook(keel.url, connection.id, webhook, WEBHOOK_SECRET)).status, 200);
+    assert.equal((await sendWebhook(keel.url, connection.id, productWebhook('crash'), WEBHOOK_SECRET)).status, 200);
     assert.equal(await exited, 1);
     assert.match(keel.output(), new RegExp(`${says.source}[\\s\\S]*"msg":"the worker thread failed; stopping the process"`));
     assert.match(keel.output(), /"msg":"stopped"/, 'the API thread still stopped in order, without waiting out the grace period');
