@@ -42,7 +42,7 @@ test('a worker thread following the shared state sees the saturation the main th
   let busy = 0.95;
   const main = new RequestPressure(() => busy);
   const state = main.sharedState;
-  // Another thread: the same memory, its own instance (its loop serves no requests).
+  // Another thread reads the same memory.
   const followedInThread = await new Promise<boolean[]>((resolve, reject) => {
     const worker = new Worker(
       `const { parentPort, workerData } = require('node:worker_threads');
