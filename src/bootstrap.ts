@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
@@ -76,6 +76,16 @@ async function onDatabase<T>(
   }
 }
 
+/** Closes the application (its shutdown hooks finish work in flight), then the database; once, however often called. */
+function closeOnce(app: INestApplicationContext, stopDatabase: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () =>
+    (closing ??= (async () => {
+      await app.close();
+      await stopDatabase();
+    })());
+}
+
 async function appModule(config: KeelConfig, options: BootOptions, dataSource: DataSource, databaseUrl: string) {
   const adminTokenHash = await resolveAdminTokenHash(config.adminToken, config.dataDir);
   return AppModule.register({ config, dataSource, databaseUrl, logger: options.logger, adminTokenHash, adapters: options.adapters });
@@ -101,18 +111,7 @@ export async function startKeel(config: KeelConfig, options: BootOptions): Promi
     const address = app.getHttpServer().address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     log.info({ port, role: config.role }, 'keel is listening');
-    let closing: Promise<void> | undefined;
-    return {
-      app,
-      dataSource,
-      databaseUrl,
-      port,
-      close: () =>
-        (closing ??= (async () => {
-          await app.close();
-          await stopDatabase();
-        })()),
-    };
+    return { app, dataSource, databaseUrl, port, close: closeOnce(app, stopDatabase) };
   });
 }
 
@@ -124,13 +123,6 @@ export async function startHeadlessWorker(config: KeelConfig, options: BootOptio
   if (config.role !== 'worker') throw new Error(`a headless Keel runs the worker role, not "${config.role}"`);
   return onDatabase(config, options, async (dataSource, databaseUrl, stopDatabase) => {
     const app = await NestFactory.createApplicationContext(await appModule(config, options, dataSource, databaseUrl), { logger: new NestPinoLogger(options.logger) });
-    let closing: Promise<void> | undefined;
-    return {
-      close: () =>
-        (closing ??= (async () => {
-          await app.close();
-          await stopDatabase();
-        })()),
-    };
+    return { close: closeOnce(app, stopDatabase) };
   });
 }
