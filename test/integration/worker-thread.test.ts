@@ -90,6 +90,12 @@ test('KEEL_ROLE=all runs the background work in a lower-priority worker thread',
   );
   assert.equal(text.match(/^keel_process_cpu_user_seconds_total /gm)?.length, 1, 'process figures appear once');
   assert.ok((metric(text, 'keel_http_request_duration_seconds_count', 'route="/graphql"') ?? 0) > 0, 'the main thread\'s own metrics are there too');
+  for (const thread of ['main', 'worker']) {
+    const utilization = metric(text, 'keel_thread_event_loop_utilization_ratio', `thread="${thread}"`);
+    assert.ok(utilization !== undefined && utilization > 0 && utilization <= 1, `the ${thread} thread's event-loop utilization is reported: ${utilization}`);
+    assert.ok((metric(text, 'keel_thread_event_loop_delay_seconds', `thread="${thread}",quantile="0.99"`) ?? 0) > 0, `the ${thread} thread's event-loop delay is reported`);
+    assert.ok((metric(text, 'keel_thread_heap_used_bytes', `thread="${thread}"`) ?? 0) > 1e6, `the ${thread} thread's heap is reported`);
+  }
 
   assert.equal(await keel.stop('SIGTERM'), 0);
   assert.match(keel.output(), /"msg":"stopped"/);
@@ -104,6 +110,9 @@ test('KEEL_WORKER_THREAD=false keeps the background work on the main thread', as
   await applyWebhook(keel, active.id, 'loop-1');
   assert.ok(![...threadNiceness(keel.process.pid!).values()].includes(WORKER_THREAD_NICE), 'no thread was lowered');
   assert.doesNotMatch(keel.output(), /worker thread/);
+  const text = await (await fetch(`${keel.url}/metrics`)).text();
+  assert.ok(metric(text, 'keel_thread_event_loop_utilization_ratio', 'thread="main"') !== undefined, 'the one loop is reported as the main thread');
+  assert.equal(metric(text, 'keel_thread_event_loop_utilization_ratio', 'thread="worker"'), undefined, 'and no worker thread');
   assert.equal(await keel.stop('SIGTERM'), 0);
 });
 

@@ -1,10 +1,61 @@
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import { isMainThread } from 'node:worker_threads';
-import { AggregatorRegistry, Counter, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /** One registry per thread; GET /metrics exposes the process's (metricsExposition). */
 export const metricsRegistry = new Registry();
 // Process figures (CPU, memory, event-loop lag of the loop serving requests) once, from the main thread.
 if (isMainThread) collectDefaultMetrics({ register: metricsRegistry, prefix: 'keel_' });
+
+/**
+ * Each thread's own event loop and heap, labelled `thread` (main, worker): the process-wide
+ * default metrics above see only the main thread's loop, and the worker thread's is the one
+ * that falls behind when background work backs up. Figures are since the previous scrape.
+ */
+const THREAD = isMainThread ? 'main' : 'worker';
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+let lastUtilization: EventLoopUtilization = performance.eventLoopUtilization();
+
+new Gauge({
+  name: 'keel_thread_event_loop_utilization_ratio',
+  help: 'Share of time the thread\'s event loop was busy since the previous scrape, by thread',
+  labelNames: ['thread'],
+  registers: [metricsRegistry],
+  collect() {
+    const now = performance.eventLoopUtilization();
+    this.set({ thread: THREAD }, performance.eventLoopUtilization(now, lastUtilization).utilization);
+    lastUtilization = now;
+  },
+});
+
+new Gauge({
+  name: 'keel_thread_event_loop_delay_seconds',
+  help: 'Event-loop delay of the thread since the previous scrape (p50, p99, max), by thread',
+  labelNames: ['thread', 'quantile'],
+  registers: [metricsRegistry],
+  collect() {
+    this.reset();
+    // The histogram is empty until the loop has been sampled once; report nothing rather than zero.
+    if (loopDelay.count) {
+      for (const [quantile, ns] of [['0.5', loopDelay.percentile(50)], ['0.99', loopDelay.percentile(99)], ['1', loopDelay.max]] as const) {
+        this.set({ thread: THREAD, quantile }, ns / 1e9);
+      }
+    }
+    loopDelay.reset();
+  },
+});
+
+new Gauge({
+  name: 'keel_thread_heap_used_bytes',
+  help: 'V8 heap in use by the thread\'s isolate, by thread',
+  labelNames: ['thread'],
+  registers: [metricsRegistry],
+  collect() {
+    this.set({ thread: THREAD }, getHeapStatistics().used_heap_size);
+  },
+});
 
 export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
 
