@@ -1,7 +1,7 @@
 import type { BenchDatabase } from './db.js';
 import { statementCount, statementTotals, topStatementDeltas } from './db.js';
 import type { LoadResult } from './load.js';
-import { cpuMs, peakRssMb, resetPeakRss, treeCpuMs } from './proc.js';
+import { coreUse, cpuMs, cpuTimes, peakRssMb, resetPeakRss, treeCpuMs, type CoreUse } from './proc.js';
 import { median, round, spread } from './stats.js';
 
 /**
@@ -22,6 +22,8 @@ export interface CellRun extends LoadResult {
   peakRssMb?: number;
   /** Where Postgres spent its time during the run: the statements with the most execution time. */
   topStatements?: ReturnType<typeof topStatementDeltas>;
+  /** How busy each CPU was during the run, and how much of it the hypervisor took (steal). */
+  cores?: CoreUse[];
 }
 
 export interface RunOptions {
@@ -48,7 +50,9 @@ export async function measureRun(o: RunOptions): Promise<CellRun> {
   const pg0 = o.db.postmasterPid ? treeCpuMs(o.db.postmasterPid) : 0;
   const statements0 = await statementTotals(o.db);
   const sql0 = await statementCount(o.db);
+  const cpus0 = cpuTimes();
   const result = await o.run();
+  const cores = coreUse(cpus0, cpuTimes());
   const server1 = o.serverPid ? cpuMs(o.serverPid) : 0;
   const pg1 = o.db.postmasterPid ? treeCpuMs(o.db.postmasterPid) : 0;
   const sql1 = await statementCount(o.db);
@@ -63,6 +67,7 @@ export async function measureRun(o: RunOptions): Promise<CellRun> {
     sqlPerOp: sql0 !== undefined && sql1 !== undefined ? (sql1 - sql0 - 1) / ops : undefined,
     peakRssMb: o.serverPid ? peakRssMb(o.serverPid) : undefined,
     topStatements: topStatementDeltas(statements0, statements1, 8),
+    cores: cores.length ? cores : undefined,
   };
 }
 
@@ -80,6 +85,19 @@ export interface SystemSummary {
   pgCpuMsPerOp?: number;
   sqlPerOp?: number;
   peakRssMb?: number;
+  /** Median busy share of each CPU over the runs, and the most steal any CPU saw in any run. */
+  cores?: { busyPct: Record<string, number>; maxStealPct: number };
+}
+
+function coresOf(runs: CellRun[]): SystemSummary['cores'] {
+  const measured = runs.filter((r) => r.cores?.length);
+  if (!measured.length) return undefined;
+  const busy = new Map<string, number[]>();
+  for (const use of measured.flatMap((r) => r.cores!)) busy.set(use.cpu, [...(busy.get(use.cpu) ?? []), use.busyPct]);
+  return {
+    busyPct: Object.fromEntries([...busy].map(([cpu, values]) => [cpu, median(values)])),
+    maxStealPct: Math.max(...measured.flatMap((r) => r.cores!.map((c) => c.stealPct))),
+  };
 }
 
 export function summarize(runs: CellRun[], valueOf: (r: CellRun) => number = (r) => r.opsPerSec): SystemSummary {
@@ -100,6 +118,7 @@ export function summarize(runs: CellRun[], valueOf: (r: CellRun) => number = (r)
     pgCpuMsPerOp: m((r) => r.pgCpuMsPerOp),
     sqlPerOp: m((r) => r.sqlPerOp),
     peakRssMb: runs.some((r) => r.peakRssMb !== undefined) ? Math.max(...runs.map((r) => r.peakRssMb ?? 0)) : undefined,
+    cores: coresOf(runs),
   };
 }
 

@@ -79,6 +79,49 @@ export function resetPeakRss(pid: number): void {
   }
 }
 
+/** Cumulative time of each CPU (`/proc/stat`), in ticks. */
+export type CpuTimes = Map<string, { busy: number; steal: number; idle: number }>;
+
+/**
+ * busy = user + nice + system + irq + softirq (guest time is already inside user); idle =
+ * idle + iowait; steal = time the hypervisor gave this virtual CPU to someone else, which
+ * no process here can see in its own CPU time but every latency here feels.
+ */
+export function cpuTimes(): CpuTimes {
+  const out: CpuTimes = new Map();
+  try {
+    for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+      const match = /^(cpu\d+) (.*)$/.exec(line);
+      if (!match) continue;
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = match[2].split(' ').map(Number);
+      out.set(match[1], { busy: user + nice + system + irq + softirq, steal: steal || 0, idle: idle + iowait });
+    }
+  } catch {
+    // no /proc/stat (not Linux): the run reports no core use
+  }
+  return out;
+}
+
+/** How each CPU spent the time between two readings, in percent of that time. */
+export interface CoreUse {
+  cpu: string;
+  busyPct: number;
+  stealPct: number;
+}
+
+export function coreUse(before: CpuTimes, after: CpuTimes): CoreUse[] {
+  const out: CoreUse[] = [];
+  for (const [cpu, b] of before) {
+    const a = after.get(cpu);
+    if (!a) continue;
+    const total = a.busy - b.busy + (a.steal - b.steal) + (a.idle - b.idle);
+    if (total <= 0) continue;
+    const pct = (ticks: number) => Math.round((ticks / total) * 1000) / 10;
+    out.push({ cpu, busyPct: pct(a.busy - b.busy), stealPct: pct(a.steal - b.steal) });
+  }
+  return out;
+}
+
 /** The pids of a process's direct children (e.g. a postmaster's backends). */
 export function childPids(pid: number): number[] {
   const out: number[] = [];

@@ -5,7 +5,7 @@ import { HttpClient } from '../lib/load.js';
 import { statementCount } from '../lib/db.js';
 import { pairedRow, type CellRun, type Row } from '../lib/measure.js';
 import { median } from '../lib/stats.js';
-import { cpuMs, peakRssMb, resetPeakRss, rssMb, treeCpuMs } from '../lib/proc.js';
+import { coreUse, cpuMs, cpuTimes, peakRssMb, resetPeakRss, rssMb, treeCpuMs } from '../lib/proc.js';
 import { distRoot, repin, SERVER_CPU, startServer, type ServerProcess } from '../lib/processes.js';
 import { latencySummary, SubscriberPool } from '../lib/subscribers.js';
 
@@ -47,6 +47,7 @@ async function runFanout(ctx: BenchContext, t: Target, subscribers: number, even
     const last: number[] = [];
     let missed = 0;
     let early = 0;
+    const cpus0 = cpuTimes();
     const start = performance.now();
     for (let i = 0; i < events; i++) {
       const r = await pool.fire(t.trigger, EVENT_TIMEOUT_MS);
@@ -56,6 +57,7 @@ async function runFanout(ctx: BenchContext, t: Target, subscribers: number, even
       early += r.early;
     }
     const elapsedMs = performance.now() - start;
+    const cores = coreUse(cpus0, cpuTimes());
     const sql1 = await statementCount(ctx.db);
     const s = latencySummary(all);
     const lastS = latencySummary(last.filter((v) => Number.isFinite(v)));
@@ -77,6 +79,7 @@ async function runFanout(ctx: BenchContext, t: Target, subscribers: number, even
       pgCpuMsPerOp: ctx.db.postmasterPid ? (treeCpuMs(ctx.db.postmasterPid) - pg0) / events : undefined,
       sqlPerOp: sql0 !== undefined && sql1 !== undefined ? (sql1 - sql0 - 1) / events : undefined,
       peakRssMb: peakRssMb(t.pid),
+      cores: cores.length ? cores : undefined,
       kbPerSubscriber: rss0 !== undefined && rss1 !== undefined ? ((rss1 - rss0) * 1024) / subscribers : undefined,
     };
   } finally {
