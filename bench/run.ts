@@ -32,9 +32,11 @@ const SCENARIOS: Scenario[] = [placeOrderScenario, orderListScenario, fanoutScen
 function parseArgs(argv: string[]): BenchOptions & { repeats?: number; runMs?: number; warmupMs?: number } {
   const get = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const num = (name: string) => (get(name) !== undefined ? Number(get(name)) : undefined);
-  const known = /^--(full|quick|profile|no-fsync|keep-logs|only=.*|repeats=\d+|run-ms=\d+|warmup-ms=\d+|log-level=\w+)$/;
+  const known = /^--(full|quick|profile|no-fsync|keep-logs|only=.*|repeats=\d+|run-ms=\d+|warmup-ms=\d+|log-level=\w+|pg-setting=\w+=[\w./:-]+)$/;
   const unknown = argv.filter((a) => !known.test(a));
   if (unknown.length) throw new Error(`unknown option(s) ${unknown.join(' ')}; see bench/README.md`);
+  // The embedded server's start is seen in its output: a setting that moves the log elsewhere would hang the harness.
+  if (argv.some((a) => /^--pg-setting=(logging_collector|log_destination)=/.test(a))) throw new Error('--pg-setting cannot move the server log (logging_collector, log_destination)');
   const only = (get('only') ?? '').split(',').filter(Boolean);
   const bad = only.filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (bad.length) throw new Error(`unknown scenario(s) ${bad.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
@@ -45,6 +47,7 @@ function parseArgs(argv: string[]): BenchOptions & { repeats?: number; runMs?: n
     fsync: !argv.includes('--no-fsync'),
     profile: argv.includes('--profile'),
     keepLogs: argv.includes('--keep-logs'),
+    pgSettings: Object.fromEntries(argv.filter((a) => a.startsWith('--pg-setting=')).map((a) => a.slice('--pg-setting='.length).split('=') as [string, string])),
     repeats: num('repeats'),
     runMs: num('run-ms'),
     warmupMs: num('warmup-ms'),
@@ -104,7 +107,7 @@ async function main(): Promise<number> {
 
   try {
     progress(`${args.mode} mode; ${process.env.DATABASE_URL ? 'DATABASE_URL server' : 'starting an embedded PostgreSQL'}; logs in ${logDir}`);
-    db = await openBenchDatabase(log, { fsync: args.fsync });
+    db = await openBenchDatabase(log, { fsync: args.fsync, settings: args.pgSettings });
     const pgVersion = await serverVersion(db);
     progress('seeding 10,000 customers and 10,006 products');
     const catalog = await seedCatalog(db.admin, { customers: 10_000, coldProducts: 10_000 });
@@ -157,7 +160,7 @@ async function main(): Promise<number> {
           date: new Date().toISOString(),
           mode: args.mode,
           machine: info,
-          settings: { warmupMs: ctx.warmupMs, runMs: ctx.runMs, repeats: ctx.repeats, logLevel: args.logLevel, fsync: args.fsync, statementsCounted: db.statementsTracked },
+          settings: { warmupMs: ctx.warmupMs, runMs: ctx.runMs, repeats: ctx.repeats, logLevel: args.logLevel, fsync: args.fsync, pgSettings: args.pgSettings, statementsCounted: db.statementsTracked },
           keelPeakRssMbByScenario: Object.fromEntries(Object.entries(scenarios).map(([k, v]) => [k, v.keelPeakRssMb])),
           scenarios,
         },

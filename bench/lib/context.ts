@@ -15,6 +15,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Keep the servers' logs (stdout and stderr, e.g. of KEEL_BENCH_NODE_FLAGS="--trace-gc") after a run that passed. */
   keepLogs: boolean;
+  /** PostgreSQL settings for the embedded server (`--pg-setting=name=value`), applied with ALTER SYSTEM before its restart. */
+  pgSettings: Record<string, string>;
 }
 
 /** What every scenario gets: the database, the seeded catalog, Keel instance A, and the timing of this mode. */

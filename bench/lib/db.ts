@@ -37,8 +37,10 @@ function postmasterPid(dataDir: string): number | undefined {
  * as `npm start` runs it), restarted once with pg_stat_statements preloaded so the harness
  * can count the SQL each operation costs.
  */
-export async function openBenchDatabase(log: Logger, options: { fsync: boolean }): Promise<BenchDatabase> {
+export async function openBenchDatabase(log: Logger, options: { fsync: boolean; settings: Record<string, string> }): Promise<BenchDatabase> {
   if (process.env.DATABASE_URL) {
+    // A server the bench does not own: its configuration is its operator's.
+    if (Object.keys(options.settings).length) throw new Error('--pg-setting applies to the embedded PostgreSQL only, not to DATABASE_URL');
     const server = process.env.DATABASE_URL;
     const name = `keel_bench_${randomBytes(4).toString('hex')}`;
     await withClient(server, (c) => c.query(`CREATE DATABASE ${name}`));
@@ -76,6 +78,9 @@ export async function openBenchDatabase(log: Logger, options: { fsync: boolean }
     await c.query(`ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'`);
     await c.query(`ALTER SYSTEM SET max_wal_size = '8GB'`);
     await c.query(`ALTER SYSTEM SET checkpoint_timeout = '30min'`);
+    // WAL write and fsync times in pg_stat_io, read around every run (see walIo).
+    await c.query(`ALTER SYSTEM SET track_wal_io_timing = on`);
+    for (const [name, value] of Object.entries(options.settings)) await c.query(`ALTER SYSTEM SET ${c.escapeIdentifier(name)} = ${c.escapeLiteral(value)}`);
   });
   await embedded.stop();
   embedded = await startEmbeddedPostgres(dataDir, log, { fsync: options.fsync });
@@ -158,4 +163,56 @@ export function topStatementDeltas(before: StatementTotals | undefined, after: S
     .filter((s) => s.calls > 0)
     .sort((x, y) => y.totalMs - x.totalMs)
     .slice(0, top);
+}
+
+/** Connections ever opened to the bench database (pg_stat_database.sessions): a run's delta is the connections its servers opened. */
+export async function sessionsOpened(db: BenchDatabase): Promise<number | undefined> {
+  try {
+    const { rows } = await db.admin.query<{ n: string }>(`SELECT sessions::text AS n FROM pg_stat_database WHERE datname = current_database()`);
+    return Number(rows[0]?.n);
+  } catch {
+    return undefined;
+  }
+}
+
+/** WAL written and flushed, cumulative: bytes (pg_stat_wal) and, per pg_stat_io context (normal; init = creating a new segment file), writes and fsyncs with their time. */
+export interface WalIo {
+  bytes: number;
+  contexts: Record<string, { writes: number; writeMs: number; fsyncs: number; fsyncMs: number }>;
+}
+
+export async function walIo(db: BenchDatabase): Promise<WalIo | undefined> {
+  try {
+    const { rows: wal } = await db.admin.query<{ bytes: string }>(`SELECT wal_bytes::text AS bytes FROM pg_stat_wal`);
+    const { rows } = await db.admin.query<{ context: string; writes: string; write_ms: number; fsyncs: string; fsync_ms: number }>(
+      `SELECT context, sum(writes)::text AS writes, sum(write_time)::float8 AS write_ms, sum(fsyncs)::text AS fsyncs, sum(fsync_time)::float8 AS fsync_ms
+         FROM pg_stat_io WHERE object = 'wal' GROUP BY context`,
+    );
+    return {
+      bytes: Number(wal[0]?.bytes ?? 0),
+      contexts: Object.fromEntries(rows.map((r) => [r.context, { writes: Number(r.writes ?? 0), writeMs: r.write_ms ?? 0, fsyncs: Number(r.fsyncs ?? 0), fsyncMs: r.fsync_ms ?? 0 }])),
+    };
+  } catch {
+    return undefined; // before PostgreSQL 18, WAL I/O is not in pg_stat_io
+  }
+}
+
+/** What a run added to the WAL figures: MB written, and per context the writes/fsyncs with their mean and total time. */
+export function walIoDelta(before: WalIo | undefined, after: WalIo | undefined) {
+  if (!before || !after) return undefined;
+  const contexts: Record<string, { writes: number; writeMs: number; fsyncs: number; fsyncMs: number; meanFsyncMs?: number }> = {};
+  for (const [context, a] of Object.entries(after.contexts)) {
+    const b = before.contexts[context] ?? { writes: 0, writeMs: 0, fsyncs: 0, fsyncMs: 0 };
+    const fsyncs = a.fsyncs - b.fsyncs;
+    const round = (v: number) => Math.round(v * 10) / 10;
+    if (a.writes === b.writes && !fsyncs) continue;
+    contexts[context] = {
+      writes: a.writes - b.writes,
+      writeMs: round(a.writeMs - b.writeMs),
+      fsyncs,
+      fsyncMs: round(a.fsyncMs - b.fsyncMs),
+      meanFsyncMs: fsyncs ? Math.round(((a.fsyncMs - b.fsyncMs) / fsyncs) * 100) / 100 : undefined,
+    };
+  }
+  return { mb: Math.round(((after.bytes - before.bytes) / 2 ** 20) * 10) / 10, contexts };
 }

@@ -24,7 +24,16 @@ export interface LoadResult {
   /** Open loop only: p99 and max of how late the generator started a send after its scheduled time (ms). */
   sendLagP99?: number;
   sendLagMax?: number;
+  /**
+   * Open loop only: the slowest answers, with when they were scheduled (ms from the run's
+   * start), so the JSON tells one stall that delayed everything queued behind it (a cluster)
+   * from a tail spread over the run.
+   */
+  slowest?: { atMs: number; ms: number }[];
 }
+
+/** How many of an open-loop run's slowest answers it keeps. */
+const SLOWEST_KEPT = 20;
 
 /**
  * Closed loop: `concurrency` workers each run `op` back to back until the time is up (or
@@ -89,6 +98,8 @@ export async function openLoop(options: { ratePerSec: number; durationMs: number
   const intervalMs = 1000 / ratePerSec;
   const total = Math.max(1, Math.floor((durationMs * ratePerSec) / 1000));
   const latencies: number[] = [];
+  /** Each answered op's scheduled time, in the order of `latencies`. */
+  const scheduledTimes: number[] = [];
   const lags: number[] = [];
   const errorSamples: string[] = [];
   const pending = new Set<Promise<void>>();
@@ -109,6 +120,7 @@ export async function openLoop(options: { ratePerSec: number; durationMs: number
       () => {
         lastAnswer = performance.now();
         latencies.push(lastAnswer - scheduledAt);
+        scheduledTimes.push(scheduledAt);
       },
       (err) => {
         failed++;
@@ -147,6 +159,10 @@ export async function openLoop(options: { ratePerSec: number; durationMs: number
   if (dropped && errorSamples.length < 3) errorSamples.push(`${dropped} sends dropped: ${maxInFlight} requests already in flight`);
   if (timedOut && errorSamples.length < 3) errorSamples.push(`${timedOut} requests unanswered ${drainMs} ms after the last send`);
   const sortedLags = sortNumbers(lags);
+  const slowest = latencies
+    .map((ms, i) => ({ atMs: Math.round(scheduledTimes[i] - start), ms: Math.round(ms * 10) / 10 }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, SLOWEST_KEPT);
   return {
     ...latencySummary(latencies, Math.max(lastAnswer, start + total * intervalMs) - start),
     errors: failed + dropped + timedOut,
@@ -157,6 +173,7 @@ export async function openLoop(options: { ratePerSec: number; durationMs: number
     timedOut,
     sendLagP99: percentile(sortedLags, 99),
     sendLagMax: sortedLags.length ? sortedLags[sortedLags.length - 1] : NaN,
+    slowest,
   };
 }
 

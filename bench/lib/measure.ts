@@ -1,5 +1,5 @@
 import type { BenchDatabase } from './db.js';
-import { statementCount, statementTotals, topStatementDeltas } from './db.js';
+import { sessionsOpened, statementCount, statementTotals, topStatementDeltas, walIo, walIoDelta } from './db.js';
 import type { LoadResult } from './load.js';
 import { coreUse, cpuMs, cpuTimes, peakRssMb, resetPeakRss, treeCpuMs, type CoreUse } from './proc.js';
 import { median, round, spread } from './stats.js';
@@ -24,6 +24,10 @@ export interface CellRun extends LoadResult {
   topStatements?: ReturnType<typeof topStatementDeltas>;
   /** How busy each CPU was during the run, and how much of it the hypervisor took (steal). */
   cores?: CoreUse[];
+  /** WAL the run wrote, and the time Postgres spent writing and flushing it (pg_stat_io, PostgreSQL 18). */
+  wal?: ReturnType<typeof walIoDelta>;
+  /** Database connections opened during the run (by any client: the servers' pools growing back shows here). */
+  connectionsOpened?: number;
 }
 
 export interface RunOptions {
@@ -46,6 +50,9 @@ export async function measureRun(o: RunOptions): Promise<CellRun> {
   await o.db.admin.query('CHECKPOINT');
   if (o.serverPid) resetPeakRss(o.serverPid);
   await o.warmup?.();
+  // Read outside the measured span, so its statements and CPU are not the run's.
+  const wal0 = await walIo(o.db);
+  const sessions0 = await sessionsOpened(o.db);
   const server0 = o.serverPid ? cpuMs(o.serverPid) : 0;
   const pg0 = o.db.postmasterPid ? treeCpuMs(o.db.postmasterPid) : 0;
   const statements0 = await statementTotals(o.db);
@@ -57,6 +64,8 @@ export async function measureRun(o: RunOptions): Promise<CellRun> {
   const pg1 = o.db.postmasterPid ? treeCpuMs(o.db.postmasterPid) : 0;
   const sql1 = await statementCount(o.db);
   const statements1 = await statementTotals(o.db);
+  const wal = walIoDelta(wal0, await walIo(o.db));
+  const sessions1 = await sessionsOpened(o.db);
   const ops = Math.max(1, result.ops);
   return {
     system: o.system,
@@ -68,6 +77,8 @@ export async function measureRun(o: RunOptions): Promise<CellRun> {
     peakRssMb: o.serverPid ? peakRssMb(o.serverPid) : undefined,
     topStatements: topStatementDeltas(statements0, statements1, 8),
     cores: cores.length ? cores : undefined,
+    wal,
+    connectionsOpened: sessions0 !== undefined && sessions1 !== undefined ? sessions1 - sessions0 : undefined,
   };
 }
 

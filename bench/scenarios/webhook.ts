@@ -135,7 +135,49 @@ interface Processing {
   activityWhileProcessing?: { samples: number; backendsPerSample: Record<string, number> };
 }
 
-type KeelRun = CellRun & { processing?: Processing };
+/**
+ * What the ingress process's own metrics say about the measured run (scraped just before and
+ * just after it): the longest event-loop delay of each thread, and its GC pauses by kind. A
+ * cluster of slow acks with a main-thread delay as long means the process stalled; without
+ * one, the acks waited on something outside the loop (the database, the machine).
+ */
+interface IngressLoop {
+  delayMaxMs: Record<string, number>;
+  gc: Record<string, { count: number; totalMs: number }>;
+}
+
+type KeelRun = CellRun & { processing?: Processing; ingressLoop?: IngressLoop };
+
+async function scrapeMetrics(http: HttpClient): Promise<string> {
+  const res = await http.request('GET', '/metrics', undefined, {});
+  return res.status === 200 ? res.body : '';
+}
+
+function sampleValues(text: string, name: string): { labels: string; value: number }[] {
+  const out: { labels: string; value: number }[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    out.push({ labels: line.slice(name.length + 1, line.indexOf('}')), value: Number(line.slice(line.lastIndexOf(' ') + 1)) });
+  }
+  return out;
+}
+
+function ingressLoop(before: string, after: string): IngressLoop {
+  const delayMaxMs: Record<string, number> = {};
+  for (const { labels, value } of sampleValues(after, 'keel_thread_event_loop_delay_seconds')) {
+    const thread = /thread="(\w+)"/.exec(labels)?.[1];
+    if (thread && labels.includes('quantile="1"')) delayMaxMs[thread] = Math.round(value * 10_000) / 10;
+  }
+  const gcTotals = (text: string, suffix: string) =>
+    new Map(sampleValues(text, `keel_nodejs_gc_duration_seconds_${suffix}`).map(({ labels, value }) => [/kind="(\w+)"/.exec(labels)?.[1] ?? '?', value]));
+  const [count0, sum0, count1, sum1] = [gcTotals(before, 'count'), gcTotals(before, 'sum'), gcTotals(after, 'count'), gcTotals(after, 'sum')];
+  const gc: IngressLoop['gc'] = {};
+  for (const [kind, count] of count1) {
+    const n = count - (count0.get(kind) ?? 0);
+    if (n > 0) gc[kind] = { count: n, totalMs: Math.round(((sum1.get(kind) ?? 0) - (sum0.get(kind) ?? 0)) * 10_000) / 10 };
+  }
+  return { delayMaxMs, gc };
+}
 
 /**
  * Waits (bounded) until Keel has left nothing RECEIVED in inbound_messages on the connection
@@ -196,6 +238,8 @@ async function keelRun(ctx: BenchContext, keel: { path: string; connectionId: st
   let server0 = 0;
   let pg0 = 0;
   let statements0: StatementTotals | undefined;
+  let metricsBefore = '';
+  let metricsAfter = '';
   const run = await measureRun({
     system: 'keel',
     db: ctx.db,
@@ -206,6 +250,8 @@ async function keelRun(ctx: BenchContext, keel: { path: string; connectionId: st
       await webhookLoad(http, keel.path, deliveries, servers.pausedPid ? load : warmupOf(load), ctx.warmupMs, acked);
       await waitProcessed(ctx, keel.connectionId, PROCESS_TIMEOUT_MS);
       statements0 = await statementTotals(ctx.db);
+      // Also starts the event-loop delay figures afresh: they cover the time since the previous scrape.
+      metricsBefore = await scrapeMetrics(http);
     },
     run: async () => {
       startedAt = new Date();
@@ -219,6 +265,7 @@ async function keelRun(ctx: BenchContext, keel: { path: string; connectionId: st
           process.kill(servers.pausedPid, 'SIGCONT');
           resumedAt = new Date();
         }
+        metricsAfter = await scrapeMetrics(http);
       }
     },
   });
@@ -250,6 +297,7 @@ async function keelRun(ctx: BenchContext, keel: { path: string; connectionId: st
   const ops = Math.max(1, run.ops);
   return {
     ...run,
+    ingressLoop: metricsBefore && metricsAfter ? ingressLoop(metricsBefore, metricsAfter) : undefined,
     processing: {
       drained: drained.inbound,
       deliveriesDrained: drained.outbound,
