@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -15,6 +16,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './infrastructure/d
 import { runMigrations } from './infrastructure/database/migrate.js';
 import { KeelExpressAdapter } from './infrastructure/http/express-adapter.js';
 import { requestPressure } from './infrastructure/http/request-pressure.js';
+import { databaseConnectionsOpened } from './infrastructure/observability/metrics.js';
 import { NestPinoLogger } from './infrastructure/observability/nest-logger.js';
 import { requestLogging } from './infrastructure/observability/request-logging.js';
 
@@ -47,6 +49,16 @@ export async function openDatabase(config: KeelConfig, log: Logger): Promise<{ u
  * Opens the database and its pool (migrating when configured), runs `build` on it, and on
  * failure releases both. `stop` is what the built part's close calls last.
  */
+/**
+ * Counts the pool's connections as it opens them (keel_db_connections_opened_total), starting
+ * with those `initialize` already opened. TypeORM's postgres driver keeps its pg Pool as `master`.
+ */
+function countConnections(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { master: EventEmitter & { totalCount: number } }).master;
+  databaseConnectionsOpened.inc(pool.totalCount);
+  pool.on('connect', () => databaseConnectionsOpened.inc());
+}
+
 async function onDatabase<T>(
   config: KeelConfig,
   options: BootOptions,
@@ -60,9 +72,11 @@ async function onDatabase<T>(
     applicationName: `keel-${config.role}`,
     poolSize: config.dbPoolSize,
     poolMin: config.dbPoolMin,
+    poolIdleMs: config.dbPoolIdleSeconds * 1000,
   });
   try {
     await dataSource.initialize();
+    countConnections(dataSource);
     await prewarmPool(dataSource, config.dbPoolMin);
     if (config.migrate) await runMigrations(dataSource, log);
     return await build(dataSource, database.url, async () => {

@@ -29,6 +29,8 @@ export interface KeelConfig {
   /** Database connections this process may hold, and how many it opens at start-up and keeps open when idle. */
   dbPoolSize: number;
   dbPoolMin: number;
+  /** How long a connection above dbPoolMin may sit idle before it is closed (0: never). */
+  dbPoolIdleSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -85,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeelConfig {
     shutdownGraceSeconds: integer(env, 'KEEL_SHUTDOWN_GRACE_SECONDS', 20, 0, 600),
     dbPoolSize,
     dbPoolMin,
+    dbPoolIdleSeconds: integer(env, 'KEEL_DB_POOL_IDLE_SECONDS', 600, 0, 86_400),
   };
 }
 

@@ -22,6 +22,13 @@ export interface DataSourceOptions {
   poolSize?: number;
   /** Connections kept open when idle (pg-pool closes the others after idleTimeoutMillis). */
   poolMin?: number;
+  /**
+   * How long a connection above poolMin may sit idle before it is closed (0: never). Long by
+   * default: a connection costs a backend start and a SCRAM exchange, which under load took
+   * ~100 ms here, and a pool that shed the connections of the last burst after a short idle
+   * time opened them again in the next one, stalling every request queued behind them.
+   */
+  poolIdleMs?: number;
   applicationName?: string;
   counter?: StatementCounter;
 }
@@ -42,7 +49,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       min: options.poolMin ?? 0,
       application_name: options.applicationName ?? 'keel',
       connectionTimeoutMillis: 10_000,
-      idleTimeoutMillis: 30_000,
+      idleTimeoutMillis: options.poolIdleMs ?? 600_000,
       // pg sends a query as soon as it is issued instead of after the previous one's answer,
       // so independent statements share round trips (see Database.inTransaction). Each still
       // has its own Sync: one failing outside a transaction leaves the others alone.

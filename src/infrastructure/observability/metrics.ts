@@ -135,3 +135,10 @@ export const integrationOutbound = new Counter({
   labelNames: ['connection', 'adapter', 'outcome'],
   registers: [metricsRegistry],
 });
+
+/** New connections the pool opened: steady growth under steady load means the pool is shedding and reopening them. */
+export const databaseConnectionsOpened = new Counter({
+  name: 'keel_db_connections_opened_total',
+  help: 'Database connections opened by this process\'s pools since it started',
+  registers: [metricsRegistry],
+});
