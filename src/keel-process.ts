@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { openDatabase, startKeel } from './bootstrap.js';
 import { ConfigError, loadConfig, type KeelConfig } from './config/config.js';
 import { createLogger } from './infrastructure/observability/logger.js';
+import { HELPER_THREAD_NICE, helperThreads } from './runtime-flags.js';
 import { loadAdapters, WorkerThread, type AdapterSource } from './worker-thread.js';
 
 /** The adapters this build ships (src/integration/registry/adapters.ts). */
@@ -50,6 +51,8 @@ async function startParts(config: KeelConfig, adapters: AdapterSource, log: Logg
 /** Runs Keel as this process: boots it for its role, and stops it in order on SIGTERM or SIGINT. */
 export function runKeelProcess(adapters: AdapterSource): void {
   const log = createLogger();
+  if (helperThreads.failed) log.warn(helperThreads, 'could not lower the priority of every V8 helper thread: a major GC competes with requests');
+  else if (helperThreads.lowered) log.info({ threads: helperThreads.lowered, nice: HELPER_THREAD_NICE }, 'V8 helper threads run at the lowest priority');
   let config: KeelConfig;
   try {
     config = loadConfig();

@@ -1,8 +1,10 @@
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
 import v8 from 'node:v8';
 
 /**
- * V8 flags for the Keel process, set before anything else is loaded (main.ts imports this
- * first).
+ * V8 flags and thread priorities for the Keel process, set before anything else is loaded
+ * (main.ts imports this first).
  *
  * No allocation-site pretenuring: V8 allocates straight into the old generation the objects
  * of any allocation site whose objects it has seen survive a young-generation GC. A server's
@@ -14,3 +16,35 @@ import v8 from 'node:v8';
  * in flight, so they were the API instance's ack p99.
  */
 v8.setFlagsFromString('--no-allocation-site-pretenuring');
+
+/** The nice value of the helper threads: the lowest, as the worker thread's (worker-thread.ts). */
+export const HELPER_THREAD_NICE = 19;
+
+/**
+ * Every thread but the main one, as the process starts, at the lowest priority (Linux: a
+ * thread id is a pid for setpriority). Those are V8's platform workers, which do its
+ * concurrent marking, sweeping and compilation, and libuv's pool if module loading started
+ * it. A major GC's concurrent marking took up to 190 ms of CPU from them; on a busy core that
+ * was CPU taken from the thread serving requests, whose loop then lagged 41-63 ms, and every
+ * webhook benchmark run with a major GC had its ack p99 at 78-124 ms. At nice 19 they run in
+ * the time the request thread leaves (V8 finishes marking on the main thread itself if they
+ * fall behind): the same runs gave 11-26 ms. Threads started later keep their priority.
+ */
+function lowerHelperThreads(): { lowered: number; failed: number } {
+  let lowered = 0;
+  let failed = 0;
+  if (process.platform !== 'linux') return { lowered, failed };
+  for (const task of readdirSync('/proc/self/task')) {
+    if (Number(task) === process.pid) continue;
+    try {
+      os.setPriority(Number(task), HELPER_THREAD_NICE);
+      lowered++;
+    } catch {
+      failed++;
+    }
+  }
+  return { lowered, failed };
+}
+
+/** What lowerHelperThreads did, logged once the logger exists (keel-process.ts). */
+export const helperThreads = lowerHelperThreads();

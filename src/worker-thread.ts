@@ -51,7 +51,7 @@ interface ThreadData {
 }
 
 type ToThread = { type: 'metrics'; id: number } | { type: 'close' };
-type FromThread = { type: 'ready' } | { type: 'metrics'; id: number; metrics: MetricsSnapshot };
+type FromThread = { type: 'ready'; threadId?: number } | { type: 'metrics'; id: number; metrics: MetricsSnapshot };
 
 /** How long GET /metrics waits for the worker thread's figures. */
 const METRICS_TIMEOUT_MS = 2000;
@@ -91,7 +91,7 @@ export class WorkerThread {
       worker.once('message', (message: FromThread) => {
         if (message.type !== 'ready') return;
         thread = new WorkerThread(worker, exited, log);
-        log.info({ nice: WORKER_THREAD_NICE }, 'background work runs in a worker thread');
+        log.info({ nice: WORKER_THREAD_NICE, threadId: message.threadId }, 'background work runs in a worker thread');
         resolve(thread);
       });
       // An uncaught error is followed by 'exit': the first of the two is reported, once.
@@ -138,21 +138,23 @@ export class WorkerThread {
   }
 }
 
-/** Lowers this thread's priority (Linux: a thread id is a pid for setpriority). */
-function lowerThisThreadsPriority(log: Logger): void {
+/** Lowers this thread's priority (Linux: a thread id is a pid for setpriority); returns the thread id, if known. */
+function lowerThisThreadsPriority(log: Logger): number | undefined {
+  let threadId: number | undefined;
   try {
-    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
     os.setPriority(threadId, WORKER_THREAD_NICE);
   } catch (err) {
     log.warn({ err }, 'could not lower the worker thread\'s priority: background work competes with requests as an equal');
   }
+  return threadId;
 }
 
 /** The thread's side: boot the worker role, answer metrics requests, close when told. */
 async function runThread(data: ThreadData): Promise<void> {
   const port = parentPort!;
   const log = createLogger(data.config.logLevel).child({ thread: 'worker' });
-  lowerThisThreadsPriority(log);
+  const threadId = lowerThisThreadsPriority(log);
   // Requests arrive on the main thread: processing keeps one slot while they saturate it.
   requestPressure.follow(data.requestPressure);
   const keel = await startHeadlessWorker(data.config, { logger: log, adapters: await loadAdapters(data.adapters) });
@@ -169,7 +171,7 @@ async function runThread(data: ThreadData): Promise<void> {
       );
     }
   });
-  port.postMessage({ type: 'ready' } satisfies FromThread);
+  port.postMessage({ type: 'ready', threadId } satisfies FromThread);
 }
 
 if (!isMainThread && (workerData as Partial<ThreadData> | null)?.keelWorkerThread) await runThread(workerData as ThreadData);

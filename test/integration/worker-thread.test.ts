@@ -39,6 +39,13 @@ function threadNiceness(pid: number): Map<number, number> {
   return nice;
 }
 
+/** The fields of the first log line with this message. */
+function logged(keel: KeelProcess, msg: string): Record<string, unknown> {
+  const line = keel.output().split('\n').find((l) => l.includes(`"msg":"${msg}"`));
+  assert.ok(line, `logged "${msg}"`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
 function metric(text: string, name: string, labels: string): number | undefined {
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -66,7 +73,13 @@ test('KEEL_ROLE=all runs the background work in a lower-priority worker thread',
   const pid = keel.process.pid!;
   const nice = threadNiceness(pid);
   assert.equal(nice.get(pid), 0, 'the main thread, which serves requests, keeps its priority');
-  assert.ok([...nice.values()].includes(WORKER_THREAD_NICE), `one thread runs at nice ${WORKER_THREAD_NICE}: ${JSON.stringify([...nice])}`);
+  const threadId = logged(keel, 'background work runs in a worker thread').threadId as number;
+  assert.equal(nice.get(threadId), WORKER_THREAD_NICE, `the worker thread runs at nice ${WORKER_THREAD_NICE}: ${JSON.stringify([...nice])}`);
+  const helpers = logged(keel, 'V8 helper threads run at the lowest priority');
+  assert.equal(helpers.nice, 19);
+  assert.ok((helpers.threads as number) > 0, 'V8 helper threads were lowered');
+  const lowered = [...nice].filter(([task, n]) => task !== pid && task !== threadId && n === 19).length;
+  assert.ok(lowered >= (helpers.threads as number), `${helpers.threads} helper threads at nice 19: ${JSON.stringify([...nice])}`);
 
   // Inbound: the thread applies what the API thread staged.
   const active = await createTestConnection(keel, fake.url, { name: 'active' });
@@ -108,7 +121,7 @@ test('KEEL_WORKER_THREAD=false keeps the background work on the main thread', as
   processes.push(keel);
   const active = await createTestConnection(keel, fake.url, { name: 'one-loop' });
   await applyWebhook(keel, active.id, 'loop-1');
-  assert.ok(![...threadNiceness(keel.process.pid!).values()].includes(WORKER_THREAD_NICE), 'no thread was lowered');
+  assert.equal(threadNiceness(keel.process.pid!).get(keel.process.pid!), 0, 'the main thread keeps its priority');
   assert.doesNotMatch(keel.output(), /worker thread/);
   const text = await (await fetch(`${keel.url}/metrics`)).text();
   assert.ok(metric(text, 'keel_thread_event_loop_utilization_ratio', 'thread="main"') !== undefined, 'the one loop is reported as the main thread');
