@@ -46,10 +46,6 @@ export async function openDatabase(config: KeelConfig, log: Logger): Promise<{ u
 }
 
 /**
- * Opens the database and its pool (migrating when configured), runs `build` on it, and on
- * failure releases both. `stop` is what the built part's close calls last.
- */
-/**
  * Counts the pool's connections as it opens them (keel_db_connections_opened_total), starting
  * with those `initialize` already opened. TypeORM's postgres driver keeps its pg Pool as `master`.
  */
@@ -59,6 +55,10 @@ function countConnections(dataSource: DataSource): void {
   pool.on('connect', () => databaseConnectionsOpened.inc());
 }
 
+/**
+ * Opens the database and its pool (migrating when configured), runs `build` on it, and on
+ * failure releases both. `stop` is what the built part's close calls last.
+ */
 async function onDatabase<T>(
   config: KeelConfig,
   options: BootOptions,

@@ -28,7 +28,9 @@ export const HELPER_THREAD_NICE = 19;
  * was CPU taken from the thread serving requests, whose loop then lagged 41-63 ms, and every
  * webhook benchmark run with a major GC had its ack p99 at 78-124 ms. At nice 19 they run in
  * the time the request thread leaves (V8 finishes marking on the main thread itself if they
- * fall behind): the same runs gave 11-26 ms. Threads started later keep their priority.
+ * fall behind): such runs on an API instance then gave 11-26 ms. Beside a busy worker thread
+ * (KEEL_ROLE=all) the marking competes with it at the same priority, and one such run in
+ * three got worse (bench/README.md, eighth round). Threads started later keep their priority.
  */
 function lowerHelperThreads(): { lowered: number; failed: number } {
   let lowered = 0;

@@ -24,9 +24,10 @@ export interface DataSourceOptions {
   poolMin?: number;
   /**
    * How long a connection above poolMin may sit idle before it is closed (0: never). Long by
-   * default: a connection costs a backend start and a SCRAM exchange, which under load took
-   * ~100 ms here, and a pool that shed the connections of the last burst after a short idle
-   * time opened them again in the next one, stalling every request queued behind them.
+   * default: a pool that shed the connections of the last burst after a short idle time
+   * opened them again in the next one, and the requests queued behind a connection being
+   * opened (a backend start and a SCRAM exchange) waited for it: in the webhook benchmark,
+   * runs that opened connections had 80-110 ms stalls of the acks.
    */
   poolIdleMs?: number;
   applicationName?: string;
