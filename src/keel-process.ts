@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { openDatabase, startKeel } from './bootstrap.js';
 import { ConfigError, loadConfig, type KeelConfig } from './config/config.js';
 import { createLogger } from './infrastructure/observability/logger.js';
-import { HELPER_THREAD_NICE, helperThreads } from './runtime-flags.js';
+import { helperThreads } from './runtime-flags.js';
+import { LOWEST_NICE } from './thread-priority.js';
 import { loadAdapters, WorkerThread, type AdapterSource } from './worker-thread.js';
 
 /** The adapters this build ships (src/integration/registry/adapters.ts). */
@@ -52,7 +53,7 @@ async function startParts(config: KeelConfig, adapters: AdapterSource, log: Logg
 export function runKeelProcess(adapters: AdapterSource): void {
   const log = createLogger();
   if (helperThreads.failed) log.warn(helperThreads, 'could not lower the priority of every V8 helper thread: a major GC competes with requests');
-  else if (helperThreads.lowered) log.info({ threads: helperThreads.lowered, nice: HELPER_THREAD_NICE }, 'V8 helper threads run at the lowest priority');
+  else if (helperThreads.lowered) log.info({ threads: helperThreads.lowered, nice: LOWEST_NICE }, 'V8 helper threads run at the lowest priority');
   let config: KeelConfig;
   try {
     config = loadConfig();

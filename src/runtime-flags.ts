@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
-import os from 'node:os';
 import v8 from 'node:v8';
+import { lowerThreadPriority } from './thread-priority.js';
 
 /**
  * V8 flags and thread priorities for the Keel process, set before anything else is loaded
@@ -17,12 +17,8 @@ import v8 from 'node:v8';
  */
 v8.setFlagsFromString('--no-allocation-site-pretenuring');
 
-/** The nice value of the helper threads: the lowest, as the worker thread's (worker-thread.ts). */
-export const HELPER_THREAD_NICE = 19;
-
 /**
- * Every thread but the main one, as the process starts, at the lowest priority (Linux: a
- * thread id is a pid for setpriority). Those are V8's platform workers, which do its
+ * Every thread but the main one, as the process starts, at the lowest priority. Those are V8's platform workers, which do its
  * concurrent marking, sweeping and compilation, and libuv's pool if module loading started
  * it. A major GC's concurrent marking took up to 190 ms of CPU from them; on a busy core that
  * was CPU taken from the thread serving requests, whose loop then lagged 41-63 ms, and every
@@ -39,7 +35,7 @@ function lowerHelperThreads(): { lowered: number; failed: number } {
   for (const task of readdirSync('/proc/self/task')) {
     if (Number(task) === process.pid) continue;
     try {
-      os.setPriority(Number(task), HELPER_THREAD_NICE);
+      lowerThreadPriority(Number(task));
       lowered++;
     } catch {
       failed++;

@@ -1,5 +1,3 @@
-import { readlinkSync } from 'node:fs';
-import os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { startHeadlessWorker } from './bootstrap.js';
@@ -8,8 +6,9 @@ import { requestPressure } from './infrastructure/http/request-pressure.js';
 import { createLogger } from './infrastructure/observability/logger.js';
 import { addThreadMetrics, metricsRegistry, type MetricsSnapshot } from './infrastructure/observability/metrics.js';
 import type { AdapterDefinition } from './integration/contract/index.js';
+import { currentThreadId, LOWEST_NICE, lowerThreadPriority } from './thread-priority.js';
 
-/**
+/*
  * A KEEL_ROLE=all process runs its background work (the worker role: inbound processing,
  * outbox dispatch, deliveries, syncs) in a worker thread at the lowest scheduling priority,
  * and serves the API on the main thread.
@@ -28,8 +27,6 @@ import type { AdapterDefinition } from './integration/contract/index.js';
  * Each thread has its own V8 isolate: its own module instances, database pool and metrics
  * registry (merged into the main thread's GET /metrics). Logs go straight to stdout from both.
  */
-export const WORKER_THREAD_NICE = 19;
-
 /** Where a thread finds the adapters: a module and the name of its export (a list of AdapterDefinition). */
 export interface AdapterSource {
   module: string;
@@ -91,7 +88,7 @@ export class WorkerThread {
       worker.once('message', (message: FromThread) => {
         if (message.type !== 'ready') return;
         thread = new WorkerThread(worker, exited, log);
-        log.info({ nice: WORKER_THREAD_NICE, threadId: message.threadId }, 'background work runs in a worker thread');
+        log.info({ nice: LOWEST_NICE, threadId: message.threadId }, 'background work runs in a worker thread');
         resolve(thread);
       });
       // An uncaught error is followed by 'exit': the first of the two is reported, once.
@@ -138,12 +135,12 @@ export class WorkerThread {
   }
 }
 
-/** Lowers this thread's priority (Linux: a thread id is a pid for setpriority); returns the thread id, if known. */
+/** Lowers this thread's priority; returns the thread id, if known. */
 function lowerThisThreadsPriority(log: Logger): number | undefined {
   let threadId: number | undefined;
   try {
-    threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    os.setPriority(threadId, WORKER_THREAD_NICE);
+    threadId = currentThreadId();
+    lowerThreadPriority(threadId);
   } catch (err) {
     log.warn({ err }, 'could not lower the worker thread\'s priority: background work competes with requests as an equal');
   }

@@ -13,7 +13,7 @@ import { freshDatabase } from '../helpers/database.js';
 import { spawnKeel, type KeelProcess } from '../helpers/keel.js';
 import { FakeTool, sendWebhook } from '../fakes/fake-tool.js';
 import { createTestConnection, FAST_WORKERS, waitFor, WEBHOOK_SECRET } from '../fakes/harness.js';
-import { WORKER_THREAD_NICE } from '../../src/worker-thread.js';
+import { LOWEST_NICE } from '../../src/thread-priority.js';
 
 const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fakes/keel-main.js');
 const processes: KeelProcess[] = [];
@@ -74,12 +74,12 @@ test('KEEL_ROLE=all runs the background work in a lower-priority worker thread',
   const nice = threadNiceness(pid);
   assert.equal(nice.get(pid), 0, 'the main thread, which serves requests, keeps its priority');
   const threadId = logged(keel, 'background work runs in a worker thread').threadId as number;
-  assert.equal(nice.get(threadId), WORKER_THREAD_NICE, `the worker thread runs at nice ${WORKER_THREAD_NICE}: ${JSON.stringify([...nice])}`);
+  assert.equal(nice.get(threadId), LOWEST_NICE, `the worker thread runs at nice ${LOWEST_NICE}: ${JSON.stringify([...nice])}`);
   const helpers = logged(keel, 'V8 helper threads run at the lowest priority');
-  assert.equal(helpers.nice, 19);
+  assert.equal(helpers.nice, LOWEST_NICE);
   assert.ok((helpers.threads as number) > 0, 'V8 helper threads were lowered');
-  const lowered = [...nice].filter(([task, n]) => task !== pid && task !== threadId && n === 19).length;
-  assert.ok(lowered >= (helpers.threads as number), `${helpers.threads} helper threads at nice 19: ${JSON.stringify([...nice])}`);
+  const lowered = [...nice].filter(([task, n]) => task !== pid && task !== threadId && n === LOWEST_NICE).length;
+  assert.ok(lowered >= (helpers.threads as number), `${helpers.threads} helper threads at nice ${LOWEST_NICE}: ${JSON.stringify([...nice])}`);
 
   // Inbound: the thread applies what the API thread staged.
   const active = await createTestConnection(keel, fake.url, { name: 'active' });
