@@ -16,9 +16,7 @@ export class ApiKeyRevocations implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.unsubscribe = this.follower.subscribe((event) => {
-      if (event.type === API_KEY_REVOKED) this.auth.invalidate();
-    });
+    this.unsubscribe = this.follower.subscribe({ types: [API_KEY_REVOKED] }, () => this.auth.invalidate());
   }
 
   onApplicationShutdown(): void {

@@ -51,6 +51,7 @@ export class InventorySubscriptionResolver {
       after,
       where: `e.type = 'inventory.changed' AND ($2::text IS NULL OR e.payload->>'productId' = $2) AND ($3::text IS NULL OR e.payload->>'locationId' = $3)`,
       params: [product ?? null, locationId ?? null],
+      interest: { types: ['inventory.changed'] },
       matches: (e) =>
         e.type === 'inventory.changed' &&
         (product == null || e.payload.productId === product) &&

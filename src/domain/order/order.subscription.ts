@@ -36,6 +36,7 @@ export class OrderSubscriptionResolver {
       after,
       where: `e.aggregate_type = 'Order' AND e.payload->>'status' IS DISTINCT FROM e.payload->>'previousStatus' AND ($2::uuid IS NULL OR e.aggregate_id = $2)`,
       params: [orderId ?? null],
+      interest: { aggregateTypes: ['Order'] },
       matches: (e) => e.aggregateType === 'Order' && e.payload.status !== e.payload.previousStatus && (orderId == null || e.aggregateId === orderId),
       map: this.toOrder,
     });

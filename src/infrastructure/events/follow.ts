@@ -1,7 +1,7 @@
 import { ValidationError } from '../../shared/errors.js';
 import type { DomainEvent } from './domain-event.js';
 import { EventStream } from './event-stream.js';
-import type { OutboxFollower } from './outbox-follower.js';
+import type { Interest, OutboxFollower } from './outbox-follower.js';
 
 export interface FollowOptions<T> {
   /** Resume point: every matching event committed after this sequence is replayed first. */
@@ -9,6 +9,8 @@ export interface FollowOptions<T> {
   /** SQL over `e` (domain_events) selecting the events of interest, for the replay; params start at $2. */
   where: string;
   params: unknown[];
+  /** The event types or aggregates `where` and `matches` select from: what the outbox follower reads for this stream. */
+  interest: Interest;
   /** The same selection in code, for live events. */
   matches: (event: DomainEvent) => boolean;
   /**
@@ -57,7 +59,7 @@ export function follow<T>(follower: OutboxFollower, options: FollowOptions<T>): 
   const enqueue = (event: DomainEvent) => {
     chain = chain.then(() => deliver(event)).catch((err: Error) => stream.fail(err));
   };
-  const unsubscribe = follower.subscribe((event) => {
+  const unsubscribe = follower.subscribe(options.interest, (event) => {
     if (!options.matches(event)) return;
     if (replaying) live.push(event);
     else enqueue(event);

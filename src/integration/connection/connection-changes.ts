@@ -17,9 +17,7 @@ export class ConnectionChanges implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.unsubscribe = this.follower.subscribe((event) => {
-      if (event.type === CONNECTION_CHANGED) this.connections.forget(event.aggregateId);
-    });
+    this.unsubscribe = this.follower.subscribe({ types: [CONNECTION_CHANGED] }, (event) => this.connections.forget(event.aggregateId));
   }
 
   onApplicationShutdown(): void {
