@@ -34,8 +34,9 @@ const interested = (interest: Interest, event: DomainEvent): boolean =>
  *
  * It reads only the events some listener needs: a process whose clients subscribe to nothing
  * reads the few events its caches follow, not every order and stock change the workers
- * commit. (Reading them all cost the webhook benchmark's ingress thread a parse of every
- * event's payload, and enough promoted garbage for a major GC every 15 s.)
+ * commit. Reading them all, an API instance taking 200 webhooks/s beside a worker applying
+ * them promoted 1.5 MB to the old generation per scavenge, against 0.2 MB with the worker
+ * stopped, and so made major GCs on the thread answering requests.
  */
 @Injectable()
 export class OutboxFollower implements OnApplicationBootstrap, OnApplicationShutdown {
