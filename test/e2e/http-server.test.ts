@@ -1,11 +1,12 @@
 /**
  * The HTTP server creates requests and responses with Express's prototypes, so Express never
- * re-prototypes them (see src/infrastructure/http/express-adapter.ts), and answers without
- * hashing its bodies for ETags.
+ * re-prototypes them, and with one hidden class for all of them (see
+ * src/infrastructure/http/express-adapter.ts), and answers without hashing its bodies for ETags.
  */
 import assert from 'node:assert/strict';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { after, before, test } from 'node:test';
+import v8 from 'node:v8';
 import type { Express } from 'express';
 import { ADMIN_TOKEN, startTestKeel, type TestKeel } from '../helpers/keel.js';
 
@@ -32,6 +33,27 @@ test('requests and responses are born with the prototypes Express gives them, an
   for (const { req, res } of seen) {
     assert.equal(req, express.request);
     assert.equal(res, express.response);
+  }
+});
+
+test('every request, and every response, is born with the same hidden class', async () => {
+  // V8's own predicate: whether two objects share their hidden class ("map").
+  v8.setFlagsFromString('--allow-natives-syntax');
+  const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+  v8.setFlagsFromString('--no-allow-natives-syntax');
+  const server = keel.keel.app.getHttpServer() as Server;
+  const seen: { req: IncomingMessage; res: ServerResponse }[] = [];
+  const observe = (req: IncomingMessage, res: ServerResponse) => seen.push({ req, res });
+  server.prependListener('request', observe);
+  try {
+    for (let i = 0; i < 3; i++) assert.equal((await fetch(`${keel.url}/health`)).status, 200);
+  } finally {
+    server.off('request', observe);
+  }
+  assert.equal(seen.length, 3);
+  for (const { req, res } of seen.slice(1)) {
+    assert.ok(haveSameMap(req, seen[0].req), 'a request with a hidden class of its own');
+    assert.ok(haveSameMap(res, seen[0].res), 'a response with a hidden class of its own');
   }
 });
 
