@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { after, before, test } from 'node:test';
-import v8 from 'node:v8';
 import type { Express } from 'express';
+import { haveSameMap } from '../helpers/hidden-class.js';
 import { ADMIN_TOKEN, startTestKeel, type TestKeel } from '../helpers/keel.js';
 
 let keel: TestKeel;
@@ -37,10 +37,6 @@ test('requests and responses are born with the prototypes Express gives them, an
 });
 
 test('every request, and every response, is born with the same hidden class', async () => {
-  // V8's own predicate: whether two objects share their hidden class ("map").
-  v8.setFlagsFromString('--allow-natives-syntax');
-  const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
-  v8.setFlagsFromString('--no-allow-natives-syntax');
   const server = keel.keel.app.getHttpServer() as Server;
   const seen: { req: IncomingMessage; res: ServerResponse }[] = [];
   const observe = (req: IncomingMessage, res: ServerResponse) => seen.push({ req, res });

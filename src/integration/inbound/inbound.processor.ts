@@ -5,7 +5,7 @@ import { requestPressure } from '../../infrastructure/http/request-pressure.js';
 import { pgErrorCode } from '../../infrastructure/database/database.js';
 import { LOGGER } from '../../infrastructure/observability/logger.tokens.js';
 import { logContext, maskSecrets } from '../../infrastructure/observability/logger.js';
-import { integrationInbound } from '../../infrastructure/observability/metrics.js';
+import { integrationInbound, integrationLabels } from '../../infrastructure/observability/metrics.js';
 import { systemContext } from '../../shared/context.js';
 import { ErrorCode, KeelError, ValidationError, type FieldError } from '../../shared/errors.js';
 import { contentHash, isIntegrationError, type CanonicalCommand, type InboundRecord, type Json } from '../contract/index.js';
@@ -120,7 +120,6 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
 
   private async process(tx: AmbientTransaction, connection: ConnectionRecord, message: ClaimedMessage): Promise<void> {
     const outcome = await this.decide(tx, connection, message);
-    const labels = { connection: connection.name, adapter: connection.adapter };
     const attempts = message.attempts + 1;
     if (outcome.status === 'RETRY' && attempts < this.config.retryMaxAttempts) {
       const delay = retryDelayMs(this.config.retryBaseMs, attempts, outcome.retryAfterMs);
@@ -128,7 +127,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
         `UPDATE inbound_messages SET attempts = $2, errors = $3, next_attempt_at = now() + ($4 || ' milliseconds')::interval WHERE id = $1`,
         [message.id, attempts, JSON.stringify(outcome.errors), String(delay)],
       );
-      integrationInbound.inc({ ...labels, outcome: 'retried' });
+      integrationInbound.inc(integrationLabels(connection, 'retried'));
       this.log.warn({ messageId: message.id, topic: message.topic, attempts, delayMs: delay }, 'inbound message will be retried');
       return;
     }
@@ -137,7 +136,7 @@ export class InboundProcessor implements OnApplicationBootstrap, OnModuleDestroy
       `UPDATE inbound_messages SET status = $2, attempts = $3, errors = $4, note = $5, processed_at = now() WHERE id = $1`,
       [message.id, final.status, attempts, JSON.stringify(final.status === 'REJECTED' ? final.errors : []), final.status === 'SKIPPED' ? final.note : null],
     );
-    integrationInbound.inc({ ...labels, outcome: final.status.toLowerCase() });
+    integrationInbound.inc(integrationLabels(connection, final.status.toLowerCase()));
     this.log.info({ messageId: message.id, topic: message.topic, status: final.status, attempts }, 'inbound message processed');
   }
 

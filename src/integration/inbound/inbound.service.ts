@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { diff } from '../../audit/audit-entry.js';
 import type { UnitOfWork } from '../../infrastructure/database/database.js';
-import { integrationInbound } from '../../infrastructure/observability/metrics.js';
+import { integrationInbound, integrationLabels } from '../../infrastructure/observability/metrics.js';
 import type { RequestContext } from '../../shared/context.js';
 import { InvalidStateError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
@@ -81,9 +81,8 @@ export class InboundService {
       RETURNING id`;
     const params = [connection.id, options.syncRunId ?? null, JSON.stringify(rows), options.correlationId ?? null];
     const inserted = options.uow ? await options.uow.query(sql, params) : await this.db.query(sql, params);
-    const labels = { connection: connection.name, adapter: connection.adapter };
-    integrationInbound.inc({ ...labels, outcome: 'received' }, inserted.length);
-    if (rows.length > inserted.length) integrationInbound.inc({ ...labels, outcome: 'duplicate' }, rows.length - inserted.length);
+    integrationInbound.inc(integrationLabels(connection, 'received'), inserted.length);
+    if (rows.length > inserted.length) integrationInbound.inc(integrationLabels(connection, 'duplicate'), rows.length - inserted.length);
     if (inserted.length && !options.uow) this.notifyStaged();
     return { stored: inserted.length, duplicates: rows.length - inserted.length };
   }

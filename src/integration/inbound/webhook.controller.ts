@@ -2,7 +2,7 @@ import { Controller, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/com
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { LOGGER } from '../../infrastructure/observability/logger.tokens.js';
-import { integrationInbound } from '../../infrastructure/observability/metrics.js';
+import { integrationInbound, integrationLabels } from '../../infrastructure/observability/metrics.js';
 import type { WebhookRequest } from '../contract/index.js';
 import { ConnectionStatus } from '../connection/connection.model.js';
 import { ConnectionService } from '../connection/connection.service.js';
@@ -43,7 +43,6 @@ export class WebhookController {
       rawBody: req.rawBody ?? Buffer.alloc(0),
       query: Object.fromEntries(Object.entries(req.query).map(([k, v]) => [k, typeof v === 'string' ? v : undefined])),
     };
-    const labels = { connection: connection.name, adapter: adapter.key };
     const verified = this.connections.webhookSecrets(connection).some((secrets) => {
       try {
         return adapter.webhook!.verify(request, secrets).ok;
@@ -52,7 +51,7 @@ export class WebhookController {
       }
     });
     if (!verified) {
-      integrationInbound.inc({ ...labels, outcome: 'unauthorized' });
+      integrationInbound.inc(integrationLabels(connection, 'unauthorized'));
       this.log.warn({ connectionId: connection.id }, 'webhook refused: bad or missing signature');
       res.status(401).json({ error: 'invalid signature' });
       return;
@@ -64,7 +63,7 @@ export class WebhookController {
       routed = { ok: false as const, error: (error as Error).message };
     }
     if (!routed.ok) {
-      integrationInbound.inc({ ...labels, outcome: 'unparseable' });
+      integrationInbound.inc(integrationLabels(connection, 'unparseable'));
       res.status(400).json({ error: `unparseable webhook: ${routed.error}` });
       return;
     }

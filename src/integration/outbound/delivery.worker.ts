@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { KEEL_CONFIG, type KeelConfig } from '../../config/config.js';
 import { LOGGER } from '../../infrastructure/observability/logger.tokens.js';
 import { logContext, maskSecrets } from '../../infrastructure/observability/logger.js';
-import { integrationOutbound } from '../../infrastructure/observability/metrics.js';
+import { integrationLabels, integrationOutbound } from '../../infrastructure/observability/metrics.js';
 import { systemContext } from '../../shared/context.js';
 import { contentHash, IntegrationError, isIntegrationError, type AdapterDefinition, type EntityType, type PushReceipt } from '../contract/index.js';
 import { ConnectionService, connectionFromTuple, CONNECTION_TUPLE, type ConnectionRecord } from '../connection/connection.service.js';
@@ -150,7 +150,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async deliver(tx: AmbientTransaction, connection: ConnectionRecord, delivery: ClaimedDelivery): Promise<void> {
-    const labels = { connection: connection.name, adapter: connection.adapter };
     const adapter = this.registry.find(connection.adapter);
     if (!adapter?.push || !adapter.mappers.toExternal) return this.fail(tx, connection, delivery, IntegrationError.permanent(`adapter ${connection.adapter} cannot push in this build`));
 
@@ -189,7 +188,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     });
     for (const related of receipt.related ?? []) await this.links.upsert(tx.uow, { connectionId: connection.id, ...related });
     await this.succeed(tx, delivery, receipt.externalId, null);
-    integrationOutbound.inc({ ...labels, outcome: 'delivered' });
+    integrationOutbound.inc(integrationLabels(connection, 'delivered'));
   }
 
   private classify(adapter: AdapterDefinition, error: unknown): IntegrationError {
@@ -216,7 +215,6 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
    * vendor's retry-after, when longer). Anything else, or the last attempt: DEAD.
    */
   private async fail(tx: AmbientTransaction, connection: ConnectionRecord, delivery: ClaimedDelivery, error: IntegrationError): Promise<void> {
-    const labels = { connection: connection.name, adapter: connection.adapter };
     const message = maskSecrets(error.message).slice(0, 2000);
     if (error.kind === 'auth') {
       await this.connections.pauseIn(tx.uow, connection.id, `${connection.adapter} refused the credentials: ${message}`);
@@ -230,7 +228,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
         `UPDATE deliveries SET attempts = $2, last_error = $3, last_error_kind = $4, next_attempt_at = now() + ($5 || ' milliseconds')::interval, updated_at = now() WHERE id = $1`,
         [delivery.id, attempts, message, error.kind, String(delay)],
       );
-      integrationOutbound.inc({ ...labels, outcome: 'retried' });
+      integrationOutbound.inc(integrationLabels(connection, 'retried'));
       this.log.warn({ deliveryId: delivery.id, kind: error.kind, attempts, delayMs: delay }, 'delivery will be retried');
       return;
     }
@@ -240,7 +238,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       message,
       error.kind,
     ]);
-    integrationOutbound.inc({ ...labels, outcome: 'dead' });
+    integrationOutbound.inc(integrationLabels(connection, 'dead'));
     this.log.error({ deliveryId: delivery.id, kind: error.kind, attempts }, 'delivery dead-lettered');
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Logger } from 'pino';
 import { KEEL_CONFIG, type KeelConfig } from '../../config/config.js';
 import { LOGGER } from '../../infrastructure/observability/logger.tokens.js';
-import { integrationOutbound } from '../../infrastructure/observability/metrics.js';
+import { integrationLabels, integrationOutbound } from '../../infrastructure/observability/metrics.js';
 import { systemContext } from '../../shared/context.js';
 import { newId } from '../../shared/ids.js';
 import { isEntityType, resourceOf } from '../contract/index.js';
@@ -87,7 +87,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, OnModuleDestroy
             id: newId(), connection_id: c.id, event_id: event.id, event_sequence: event.sequence, event_type: event.type, entity_type: event.aggregateType, entity_id: event.aggregateId, correlation_id: event.correlationId,
           })))],
         );
-        for (const { c } of rows) integrationOutbound.inc({ connection: c.name, adapter: c.adapter, outcome: 'created' });
+        for (const { c } of rows) integrationOutbound.inc(integrationLabels(c, 'created'));
       }
       await tx.uow.query(`UPDATE outbox_cursors SET position = $1, updated_at = now() WHERE name = 'deliveries'`, [events[events.length - 1].sequence]);
       return rows.length;
