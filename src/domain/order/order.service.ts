@@ -162,11 +162,9 @@ export class OrderService {
       if (!isUuid(filter.customerId)) throw ValidationError.of('filter.customerId', 'must be a UUID');
       where.push(`o.customer_id = $${params.push(filter.customerId)}`);
     }
-    return listPage<Order>(
-      this.db,
-      { first, after },
-      { ...orderPage(shape), from: 'orders o', sortColumn: 'o.placed_at', idColumn: 'o.id', where, params },
-    );
+    // One object literal: a spread with more properties after it costs a new hidden class per call.
+    const { columns, fromRow } = orderPage(shape);
+    return listPage<Order>(this.db, { first, after }, { columns, fromRow, from: 'orders o', sortColumn: 'o.placed_at', idColumn: 'o.id', where, params });
   }
 
   /**
